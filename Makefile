@@ -1,0 +1,41 @@
+# kiap-workbook: `make demo` and `make test` do all the set-up on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: help install demo test lint bench notebooks clean
+
+help:
+	@echo "make demo   - set up, generate the synthetic demo data, run every demo order"
+	@echo "make test   - set up and run the whole test suite"
+	@echo "make lint   - ruff"
+	@echo "make clean  - remove the virtual environment and generated outputs"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kiap-workbook needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m kiap_analysis.kernel
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/kiap demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check kiap_analysis tests tools
+
+# Re-pair the template notebook with its py:percent twin after editing either.
+notebooks: $(STAMP)
+	$(BIN)/jupytext --sync notebooks/templates/*.ipynb notebooks/*.ipynb
+
+clean:
+	rm -rf $(VENV) build *.egg-info
+	find reports data/processed -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

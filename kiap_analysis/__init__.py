@@ -1,0 +1,3 @@
+"""kiap-workbook: survey and referral analysis for KiAP cluster packages."""
+
+__version__ = "0.1.0"

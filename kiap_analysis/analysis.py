@@ -1,0 +1,270 @@
+"""One order from inputs to numbers: read, clean, validate, pseudonymise, compute.
+
+This is the only place that joins the readers (I/O) and the pure transforms. The template
+notebook and ``kiap validate`` both start here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.errors
+
+from . import metrics, responses
+from .clean.survey import CleanSurvey, clean_responses
+from .config import SETTINGS, Paths
+from .errors import InputError, KiapError, Problem, display_path
+from .ingest.referrals import ListedIngest, ReferralIngest, read_listed_patients, read_referrals
+from .ingest.survey import SurveyIngest, read_survey
+from .orders import Order, OrdersFile, load_orders
+from .pseudonyms import PseudonymRegister, letter, load_key, practice_digest, practice_label
+from .spec import PackageSpec, apply_local_edits, resolve_package
+
+
+@dataclass
+class SurveyResult:
+    ingest: SurveyIngest
+    clean: CleanSurvey
+    summary: metrics.ResponseSummary
+    tables: dict[str, pd.DataFrame]  # chart questions: tables/<id>.csv
+    free_text: dict[str, list[str]]
+
+
+@dataclass
+class ReferralResult:
+    ingest: ReferralIngest
+    listed: ListedIngest
+    rates: pd.DataFrame  # practice (pseudonym), offer, referrals, listed_patients, rate_per_1000, ...
+    offers: list[str]
+    warnings: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class RoundResult:
+    """One survey/data round: the order itself, or the baseline a follow-up compares with."""
+
+    order: Order
+    spec: PackageSpec
+    survey: SurveyResult | None
+    referrals: ReferralResult | None
+
+    @property
+    def label(self) -> str:
+        """How charts name the round: the period's end year, else 'Baseline'/'Opfølgning'."""
+        if self.order.period:
+            return str(self.order.period.end.year)
+        return "Opfølgning" if self.order.is_follow_up else "Baseline"
+
+
+@dataclass
+class OrderAnalysis:
+    orders_file: Path
+    order: Order
+    spec: PackageSpec
+    current: RoundResult
+    baseline: RoundResult | None
+    identifiers: dict[str, set[str]]  # private: ydernumre and practice names seen in the inputs
+
+    @property
+    def warnings(self) -> list[Problem]:
+        found: list[Problem] = []
+        for rnd in (self.current, self.baseline):
+            if rnd is None:
+                continue
+            if rnd.survey:
+                found += rnd.survey.ingest.warnings
+            if rnd.referrals:
+                found += rnd.referrals.warnings
+        return found
+
+
+def label_of(path: Path, order: Order) -> str:
+    return display_path(path, order.base_dir)
+
+
+def resolve_spec(order: Order, orders: OrdersFile) -> PackageSpec:
+    spec = resolve_package(order.package, order.base_dir, orders.catalogue_dirs)
+    if order.questions_remove or order.questions_add:
+        spec = apply_local_edits(spec, order.questions_remove, order.questions_add,
+                                 source=f"{orders.path.name}, order {order.id}")
+    return spec
+
+
+def _required_inputs(order: Order, spec: PackageSpec, file: str) -> list[Problem]:
+    problems = []
+    needs = [("survey", order.survey)] if "survey" in spec.data else []
+    if spec.uses_referrals:
+        needs += [("referrals", order.referrals), ("listed_patients", order.listed_patients)]
+    for key, value in needs:
+        if value is None:
+            problems.append(Problem(file, f"package '{spec.name}' needs '{key}', which order "
+                                    f"{order.id} does not give", f"add '{key}:' to the order",
+                                    row=order.line, column=key))
+    return problems
+
+
+def analyse_survey(order: Order, spec: PackageSpec) -> SurveyResult:
+    assert order.survey is not None
+    ingest = read_survey(order.survey, spec, order.survey_map, label_of(order.survey, order))
+    cleaned = clean_responses(ingest.responses, spec)
+    try:
+        responses.schema(spec).validate(cleaned.responses, lazy=True)
+    except pandera.errors.SchemaErrors as exc:  # a reader bug, not a user error
+        raise KiapError(f"{ingest.file}: the cleaned survey breaks the schema:\n{exc.failure_cases}") from exc
+    summary = metrics.response_summary(cleaned.responses, order.invited)
+    tables, free_text = {}, {}
+    for question in spec.questions:
+        if question.has_chart:
+            tables[question.id] = metrics.question_table(cleaned.responses, question)
+        else:
+            free_text[question.id] = metrics.free_text_answers(cleaned.responses, question)
+    return SurveyResult(ingest, cleaned, summary, tables, free_text)
+
+
+def read_referral_inputs(order: Order, spec: PackageSpec) -> tuple[ReferralIngest, ListedIngest]:
+    assert order.referrals is not None and order.listed_patients is not None
+    problems: list[Problem] = []
+    ingest = listed = None
+    try:
+        ingest = read_referrals(order.referrals, spec.offers, order.period, label_of(order.referrals, order))
+    except InputError as exc:
+        problems += exc.problems
+    try:
+        listed = read_listed_patients(order.listed_patients, label_of(order.listed_patients, order))
+    except InputError as exc:
+        problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    assert ingest is not None and listed is not None
+    return ingest, listed
+
+
+def analyse_referrals(
+    ingest: ReferralIngest, listed: ListedIngest, spec: PackageSpec, letters: dict[str, str]
+) -> ReferralResult:
+    """Rates per 1,000 with practices under their pseudonyms (no ydernummer leaves here)."""
+    warnings = list(ingest.warnings) + list(listed.warnings)
+    listed_ids = set(listed.listed["ydernummer"])
+    usable = listed.listed.dropna(subset=["listed_patients"])
+    usable_ids = set(usable.loc[usable["listed_patients"] > 0, "ydernummer"])
+    for ydernummer in sorted(set(ingest.counts["ydernummer"]) - listed_ids, key=letters.get):
+        warnings.append(Problem(listed.file, f"{practice_label(letters[ydernummer])} has referrals but "
+                                "is not in the listed-patients file: no rate ('ikke beregnet')",
+                                "add the practice's listed patients", severity="warning"))
+    for ydernummer in sorted(listed_ids - usable_ids, key=letters.get):
+        warnings.append(Problem(listed.file, f"{practice_label(letters[ydernummer])} has 0 or no "
+                                "listed patients: no rate ('ikke beregnet')",
+                                "correct the number of listed patients", severity="warning"))
+    offers = [o.label for o in spec.offers] + ingest.unknown_offers
+    counts = ingest.counts.assign(practice_id=ingest.counts["ydernummer"].map(letters))
+    patients = listed.listed.assign(practice_id=listed.listed["ydernummer"].map(letters))
+    rates = metrics.referral_rates(counts[["practice_id", "offer", "referrals"]],
+                                   patients[["practice_id", "listed_patients"]], offers,
+                                   level=SETTINGS.confidence, exact_below=SETTINGS.exact_poisson_below)
+    rates.insert(0, "practice", rates.pop("practice_id").map(
+        lambda p: p if p == metrics.CLUSTER else practice_label(p)))
+    return ReferralResult(ingest, listed, rates, offers, warnings)
+
+
+def _analyse_round(order: Order, spec: PackageSpec, referral_inputs, letters) -> RoundResult:
+    survey = analyse_survey(order, spec) if "survey" in spec.data else None
+    referrals = None
+    if referral_inputs is not None:
+        referrals = analyse_referrals(*referral_inputs, spec, letters)
+    return RoundResult(order, spec, survey, referrals)
+
+
+def analyse_order(
+    orders_file: Path | str, order_id: str, paths: Paths | None = None, dry_run: bool = False
+) -> OrderAnalysis:
+    """Everything the deck and report show for one order; InputError lists every problem.
+
+    ``dry_run`` (kiap validate) reads and checks everything but neither needs the pseudonym
+    key nor touches the register: practices get provisional letters.
+    """
+    paths = paths or Paths.current()
+    orders = load_orders(orders_file)
+    order = orders.order(order_id)
+    spec = resolve_spec(order, orders)
+    rounds = [(order, spec)]
+    if order.is_follow_up:
+        entry = next((e for e in orders.entries if e.id == order.baseline), None)
+        if entry is None:
+            raise InputError(Problem(str(orders.path), f"the baseline order '{order.baseline}' is not "
+                                     "in the orders file", "keep the baseline order in the same orders "
+                                     "file (its inputs archived), or correct 'baseline:'",
+                                     row=order.line, column="baseline"))
+        baseline_order = orders.order(entry.id)
+        rounds.insert(0, (baseline_order, resolve_spec(baseline_order, orders)))
+
+    problems: list[Problem] = []
+    referral_inputs: list[tuple[ReferralIngest, ListedIngest] | None] = []
+    for rnd_order, rnd_spec in rounds:
+        missing = _required_inputs(rnd_order, rnd_spec, str(orders.path))
+        problems += missing
+        referral_inputs.append(None)
+        if rnd_spec.uses_referrals and not missing:
+            try:
+                referral_inputs[-1] = read_referral_inputs(rnd_order, rnd_spec)
+            except InputError as exc:
+                problems += exc.problems
+    if problems:
+        raise InputError(problems)
+
+    identifiers: dict[str, set[str]] = {"ydernummer": set(), "practice_name": set()}
+    letters: dict[str, str] = {}
+    if any(r is not None for r in referral_inputs):
+        register = None if dry_run else PseudonymRegister(paths.private, order.cluster, load_key(paths.private))
+        for inputs in referral_inputs:  # baseline first: its practices keep the first letters
+            if inputs is None:
+                continue
+            ingest, listed = inputs
+            ydernumre = set(ingest.counts["ydernummer"]) | set(listed.listed["ydernummer"])
+            if register is None:
+                new = sorted(ydernumre - set(letters))
+                letters.update({y: letter(len(letters) + i) for i, y in enumerate(new)})
+            else:
+                letters.update(register.assign(ydernumre))
+            identifiers["ydernummer"] |= ydernumre
+            identifiers["practice_name"] |= set(ingest.practice_names.values()) | set(
+                listed.practice_names.values())
+
+    results = []
+    for (rnd_order, rnd_spec), inputs in zip(rounds, referral_inputs, strict=True):
+        try:
+            results.append(_analyse_round(rnd_order, rnd_spec, inputs, letters))
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    current = results[-1]
+    baseline = results[0] if len(results) == 2 else None
+    return OrderAnalysis(Path(orders_file), order, spec, current, baseline, identifiers)
+
+
+def processed_tables(analysis: OrderAnalysis, key: bytes | None) -> dict[str, pd.DataFrame]:
+    """Cleaned, pseudonymised tables for data/processed/<id>/ (digests, never ydernumre)."""
+    tables: dict[str, pd.DataFrame] = {}
+    survey = analysis.current.survey
+    if survey is not None:
+        frame = survey.clean.responses.copy()
+        if key is not None:
+            frame["respondent_id"] = frame["respondent_id"].map(lambda r: practice_digest(key, f"r:{r}"))
+        tables["responses"] = frame.drop(columns=["source_row"])
+    referrals = analysis.current.referrals
+    if referrals is not None and key is not None:
+        counts = referrals.ingest.counts
+        tables["referrals"] = pd.DataFrame({
+            "practice_digest": counts["ydernummer"].map(lambda y: practice_digest(key, y)),
+            "offer": counts["offer"],
+            "referrals": counts["referrals"],
+        })
+        listed = referrals.listed.listed
+        tables["listed_patients"] = pd.DataFrame({
+            "practice_digest": listed["ydernummer"].map(lambda y: practice_digest(key, y)),
+            "listed_patients": listed["listed_patients"],
+        })
+        tables["referrals_per_1000"] = referrals.rates
+    return tables

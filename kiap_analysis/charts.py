@@ -1,0 +1,229 @@
+"""Charts in the seaborn style: ``plot_x(data, *, ax=None, ...) -> Axes``; never saved here.
+
+Danish labels and number formats, one colour-blind-safe palette (``palette``). Input
+tables are the ones written to tables/*.csv, optionally with a ``round`` column
+(e.g. '2025' and '2026') for before/after charts of follow-up orders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter
+
+from . import formatting as fmt
+from . import palette
+from .spec import Scale
+
+STYLE = {
+    "font.family": "DejaVu Sans",
+    "font.size": 13,
+    "xtick.labelsize": 12,
+    "ytick.labelsize": 12,
+    "legend.fontsize": 12,
+    "axes.edgecolor": palette.GRID,
+    "axes.labelcolor": palette.TEXT,
+    "axes.titlesize": 14,
+    "axes.titleweight": "bold",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "xtick.color": palette.TEXT,
+    "ytick.color": palette.TEXT,
+    "text.color": palette.TEXT,
+    "legend.frameon": False,
+    "figure.facecolor": palette.BACKGROUND,
+    "axes.facecolor": palette.BACKGROUND,
+    "svg.fonttype": "none",
+}
+MIN_LABEL_PCT = 7.0  # segments narrower than this get no label inside
+
+
+def _axes(ax: Axes | None) -> Axes:
+    return ax if ax is not None else plt.gca()
+
+
+def _row_labels(table: pd.DataFrame) -> list[tuple[str, str]]:
+    """(item, round) keys of a scale table in display order."""
+    items = list(dict.fromkeys(table["item"]))
+    rounds = list(dict.fromkeys(table["round"])) if "round" in table else [""]
+    return [(item, rnd) for item in items for rnd in rounds]
+
+
+def _label(item: str, rnd: str) -> str:
+    if item and rnd:
+        return f"{item} ({rnd})"
+    return item or rnd or "Alle svar"
+
+
+def plot_likert(table: pd.DataFrame, *, scale: Scale, ax: Axes | None = None) -> Axes:
+    """Diverging stacked bars of a Likert scale; 'Ved ikke' in its own panel on the right.
+
+    Negative levels extend left of 0, positive right, a middle level is split across 0.
+    Percentages are of everyone who answered the item, 'Ved ikke' included.
+    """
+    ax = _axes(ax)
+    colours = palette.diverging(len(scale.levels))
+    if not scale.higher_is_better:
+        colours = colours[::-1]
+    keys = _row_labels(table)
+    mid = len(scale.levels) / 2
+    y = np.arange(len(keys))[::-1]
+    for row, (item, rnd) in zip(y, keys, strict=True):
+        part = table[(table["item"] == item) & ((table["round"] == rnd) if rnd else True)]
+        pct = part.set_index("category")["pct"]
+        values = [float(pct.get(level, 0.0)) for level in scale.levels]
+        below = sum(values[: int(mid)]) + (values[int(mid)] / 2 if len(values) % 2 else 0.0)
+        left = -below
+        for value, colour in zip(values, colours, strict=True):
+            ax.barh(row, value, left=left, color=colour, height=0.7, edgecolor="white", linewidth=0.6)
+            if value >= MIN_LABEL_PCT:
+                ax.text(left + value / 2, row, fmt.percent(value), ha="center", va="center",
+                        fontsize=11, color=palette.text_on(colour))
+            left += value
+    ax.axvline(0, color=palette.TEXT, linewidth=0.8)
+    ax.set_yticks(y, [_label(item, rnd) for item, rnd in keys])
+    ax.set_xlim(-100, 100)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.percent(abs(v))))
+    ax.set_xlabel("Andel af svarene")
+    ax.grid(axis="x", color=palette.GRID, linewidth=0.5)
+    ax.set_axisbelow(True)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in colours]
+    labels = list(scale.levels)
+    if scale.dont_know:
+        _dont_know_panel(ax, table, keys, y, scale.dont_know)
+        handles.append(plt.Rectangle((0, 0), 1, 1, color=palette.DONT_KNOW))
+        labels.append(scale.dont_know)
+    ax.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 1.0),
+              ncol=min(len(labels), 3 if max(map(len, labels)) > 22 else 6))
+    return ax
+
+
+def _dont_know_panel(ax: Axes, table: pd.DataFrame, keys, y, label: str) -> None:
+    panel = ax.inset_axes([1.04, 0.0, 0.14, 1.0], sharey=ax)
+    for row, (item, rnd) in zip(y, keys, strict=True):
+        part = table[(table["item"] == item) & ((table["round"] == rnd) if rnd else True)]
+        value = float(part.set_index("category")["pct"].get(label, 0.0))
+        panel.barh(row, value, color=palette.DONT_KNOW, height=0.7)
+        panel.text(value + 3, row, fmt.percent(value), va="center", fontsize=11)
+    panel.set_xlim(0, 100)
+    panel.set_xlabel(label)
+    panel.tick_params(left=False, labelleft=False, bottom=False, labelbottom=False)
+    for side in ("top", "right", "bottom"):
+        panel.spines[side].set_visible(False)
+
+
+def plot_choice_shares(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Horizontal bars: the share of respondents choosing each option (multi or single choice)."""
+    ax = _axes(ax)
+    categories = list(dict.fromkeys(table["category"]))
+    rounds = list(dict.fromkeys(table["round"])) if "round" in table else [""]
+    height = 0.8 / len(rounds)
+    colours = [palette.PRIMARY, palette.SECONDARY][: len(rounds)] if len(rounds) <= 2 else None
+    y = np.arange(len(categories))[::-1]
+    for i, rnd in enumerate(rounds):
+        part = table[table["round"] == rnd] if rnd else table
+        pct = part.set_index("category")["pct"].reindex(categories).fillna(0.0)
+        offset = (len(rounds) - 1) / 2 * height - i * height
+        colour = colours[i] if colours else palette.PRIMARY
+        bars = ax.barh(y + offset, pct.to_numpy(), height=height * 0.92, color=colour,
+                       label=rnd or None)
+        for bar, value in zip(bars, pct.to_numpy(), strict=True):
+            ax.text(bar.get_width() + 1, bar.get_y() + bar.get_height() / 2, fmt.percent(value),
+                    va="center", fontsize=11)
+    ax.set_yticks(y, categories)
+    ax.set_xlim(0, 110)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.percent(v) if v <= 100 else ""))
+    ax.set_xlabel("Andel af respondenterne")
+    ax.grid(axis="x", color=palette.GRID, linewidth=0.5)
+    ax.set_axisbelow(True)
+    if rounds != [""]:
+        ax.legend(loc="lower right")
+    return ax
+
+
+def plot_referral_rates(rates: pd.DataFrame, *, cluster_rate: float | None, ax: Axes | None = None) -> Axes:
+    """Referrals per 1,000 listed patients per (pseudonymised) practice, with 95% intervals.
+
+    ``rates``: practice, rate_per_1000, ci_low, ci_high, is_rate_computed. The cluster's
+    overall rate is the dashed reference line. Practices without a rate say so.
+    """
+    ax = _axes(ax)
+    rates = rates.reset_index(drop=True)
+    x = np.arange(len(rates))
+    computed = rates["is_rate_computed"].astype(bool).to_numpy()
+    heights = np.where(computed, rates["rate_per_1000"].fillna(0.0).to_numpy(float), 0.0)
+    ax.bar(x[computed], heights[computed], color=palette.PRIMARY, width=0.7)
+    low = rates["ci_low"].to_numpy(float)
+    high = rates["ci_high"].to_numpy(float)
+    ax.errorbar(x[computed], heights[computed],
+                yerr=[heights[computed] - low[computed], high[computed] - heights[computed]],
+                fmt="none", ecolor=palette.TEXT, elinewidth=1, capsize=3)
+    top = float(np.nanmax(high[computed])) if computed.any() else 1.0
+    for xi, ok in zip(x, computed, strict=True):
+        if not ok:
+            ax.text(xi, top * 0.02, "ikke\nberegnet", ha="center", va="bottom", fontsize=10,
+                    color=palette.MUTED_TEXT)
+    if cluster_rate is not None and np.isfinite(cluster_rate):
+        ax.axhline(cluster_rate, color=palette.REFERENCE, linestyle="--", linewidth=1.5,
+                   label=f"Klyngen samlet: {fmt.rate(cluster_rate)} pr. 1.000")
+        ax.legend(loc="upper right")
+    ax.set_xticks(x, rates["practice"].tolist(), rotation=0 if len(rates) <= 12 else 45)
+    ax.set_ylim(0, top * 1.15 if top > 0 else 1.0)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v, 1 if top < 10 else 0)))
+    ax.set_ylabel("Henvisninger pr. 1.000 tilmeldte patienter")
+    ax.grid(axis="y", color=palette.GRID, linewidth=0.5)
+    ax.set_axisbelow(True)
+    return ax
+
+
+def plot_offer_rates(rates: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """The cluster's rate per offer (optionally per round), with 95% intervals."""
+    ax = _axes(ax)
+    offers = list(dict.fromkeys(rates["offer"]))
+    rounds = list(dict.fromkeys(rates["round"])) if "round" in rates else [""]
+    width = 0.8 / len(rounds)
+    x = np.arange(len(offers))
+    top = 0.0
+    for i, rnd in enumerate(rounds):
+        part = (rates[rates["round"] == rnd] if rnd else rates).set_index("offer").reindex(offers)
+        value = part["rate_per_1000"].to_numpy(float)
+        ok = np.isfinite(value)
+        offset = -0.4 + width * (i + 0.5)
+        colour = (palette.PRIMARY, palette.SECONDARY)[i % 2]
+        ax.bar(x[ok] + offset, value[ok], width=width * 0.92, color=colour, label=rnd or None)
+        low, high = part["ci_low"].to_numpy(float), part["ci_high"].to_numpy(float)
+        ax.errorbar(x[ok] + offset, value[ok], yerr=[value[ok] - low[ok], high[ok] - value[ok]],
+                    fmt="none", ecolor=palette.TEXT, elinewidth=1, capsize=3)
+        for xi, v in zip(x[ok] + offset, value[ok], strict=True):
+            ax.text(xi, v, fmt.rate(v), ha="center", va="bottom", fontsize=11,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1, "alpha": 0.8})
+        if ok.any():
+            top = max(top, float(np.nanmax(high[ok])))
+    ax.set_xticks(x, _wrap_labels(offers))
+    ax.set_ylim(0, top * 1.15 if top > 0 else 1.0)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v, 1 if top < 10 else 0)))
+    ax.set_ylabel("Henvisninger pr. 1.000 tilmeldte patienter")
+    ax.grid(axis="y", color=palette.GRID, linewidth=0.5)
+    ax.set_axisbelow(True)
+    if rounds != [""]:
+        ax.legend(loc="upper right")
+    return ax
+
+
+def _wrap_labels(labels: Sequence[str], width: int = 16) -> list[str]:
+    wrapped = []
+    for label in labels:
+        words, lines, line = label.split(), [], ""
+        for word in words:
+            if line and len(line) + 1 + len(word) > width:
+                lines.append(line)
+                line = word
+            else:
+                line = f"{line} {word}".strip()
+        lines.append(line)
+        wrapped.append("\n".join(lines))
+    return wrapped

@@ -1,0 +1,1 @@
+"""Pure transforms: DataFrame in, new DataFrame out, no I/O."""

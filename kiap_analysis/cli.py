@@ -1,0 +1,109 @@
+"""The ``kiap`` command: demo, run, validate, packages (contracts in DESIGN.md)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .config import Paths
+from .errors import KiapError, OrdersFileError
+
+EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
+
+
+def _run(orders: Path, out: Path | None, only: list[str] | None) -> int:
+    from .batch import run_orders
+
+    paths = Paths.current(reports=out)
+    try:
+        outcomes = run_orders(orders, paths, only=only)
+    except OrdersFileError as exc:
+        print(f"kiap: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except KiapError as exc:
+        print(f"kiap: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    failed = [o for o in outcomes if o.status == "failed"]
+    print(f"\n{len(outcomes) - len(failed)} ordre(r) færdige, {len(failed)} fejlet.")
+    print(f"Oversigt: {(paths.reports / 'index.html').resolve()}")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    return _run(Path(args.orders), Path(args.out) if args.out else None, args.only)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import ensure_demo
+
+    paths = Paths.current(reports=Path(args.out) if args.out else None)
+    orders = ensure_demo(paths.raw / "demo")
+    print(f"Demodata: {orders.parent}")
+    return _run(orders, paths.reports, None)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .validate import validate_orders
+
+    try:
+        problems = validate_orders(Path(args.orders))
+    except OrdersFileError as exc:
+        print(f"kiap: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    errors = 0
+    for order_id, found in problems.items():
+        for problem in found:
+            errors += problem.severity == "error"
+            print(f"[{order_id}] {problem.severity}: {problem}")
+    if errors:
+        print(f"\n{errors} problem(s) must be fixed before these orders can run.")
+        return EXIT_FAILED
+    print(f"OK: {len(problems)} order(s) checked, no errors.")
+    return EXIT_OK
+
+
+def cmd_packages(args: argparse.Namespace) -> int:
+    from .spec import load_catalogue
+
+    extra = [Path(args.catalogue)] if args.catalogue else []
+    rows = [("name", "title", "version", "data", "questions")]
+    for spec in sorted(load_catalogue(extra).values(), key=lambda s: s.name):
+        rows.append((spec.name, spec.title, spec.version, ", ".join(spec.data), str(len(spec.questions))))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="kiap", description="KiAP cluster packages: decks and reports.")
+    sub = main.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="write the synthetic demo inputs and run them")
+    demo.add_argument("--out", help="reports folder (default: reports/)")
+    demo.set_defaults(func=cmd_demo)
+    run = sub.add_parser("run", help="run the orders of an orders file")
+    run.add_argument("orders", help="orders file (YAML)")
+    run.add_argument("--only", action="append", metavar="ID", help="run only this order (repeatable)")
+    run.add_argument("--out", help="reports folder (default: reports/)")
+    run.set_defaults(func=cmd_run)
+    validate = sub.add_parser("validate", help="check every input of an orders file, write nothing")
+    validate.add_argument("orders", help="orders file (YAML)")
+    validate.set_defaults(func=cmd_validate)
+    packages = sub.add_parser("packages", help="list the package catalogue")
+    packages.add_argument("--catalogue", help="a folder of extra package specs")
+    packages.set_defaults(func=cmd_packages)
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KiapError as exc:
+        print(f"kiap: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Paths and settings: the one place that knows where things live.
+
+Every folder can be moved with an environment variable, so tests and batch runs can
+point the workbook at temporary folders without touching the project tree.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+CATALOGUE_DIR = PACKAGE_DIR / "catalogue"
+REPORT_TEMPLATE_DIR = PACKAGE_DIR / "report_template"
+
+KERNEL_NAME = "kiap-workbook"
+KERNEL_DISPLAY_NAME = "Python (kiap-workbook)"
+
+ENV_HOME = "KIAP_HOME"
+ENV_PROCESSED = "KIAP_PROCESSED_DIR"
+ENV_PRIVATE = "KIAP_PRIVATE_DIR"
+ENV_KEY = "KIAP_PSEUDONYM_KEY"
+
+
+def project_root() -> Path:
+    """The project folder: $KIAP_HOME, else the checkout holding this package, else cwd."""
+    if os.environ.get(ENV_HOME):
+        return Path(os.environ[ENV_HOME]).resolve()
+    checkout = PACKAGE_DIR.parent
+    if (checkout / "pyproject.toml").exists():
+        return checkout
+    return Path.cwd().resolve()
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Folders of one workbook installation (Cookiecutter Data Science layout)."""
+
+    root: Path
+    raw: Path
+    processed: Path
+    private: Path
+    reports: Path
+    templates: Path
+
+    @classmethod
+    def current(cls, reports: Path | str | None = None) -> Paths:
+        root = project_root()
+        return cls(
+            root=root,
+            raw=root / "data" / "raw",
+            processed=Path(os.environ.get(ENV_PROCESSED) or root / "data" / "processed"),
+            private=Path(os.environ.get(ENV_PRIVATE) or root / "data" / "private"),
+            reports=Path(reports) if reports else root / "reports",
+            templates=root / "notebooks" / "templates",
+        )
+
+    @property
+    def template_notebook(self) -> Path:
+        return self.templates / "order_report.ipynb"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Analysis settings shared by every order (printed in each report's data section)."""
+
+    # A chart's base must hold at least this many respondents to be shown.
+    min_survey_base: int = 5
+    # Confidence level of the rate intervals and the inner funnel limits.
+    confidence: float = 0.95
+    # Exact Poisson interval below this many events, Byar's approximation from it.
+    exact_poisson_below: int = 10
+    # Free-text answers per slide at most (text fitting may lower it).
+    max_answers_per_slide: int = 8
+
+
+SETTINGS = Settings()

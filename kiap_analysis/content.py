@@ -1,0 +1,201 @@
+"""What the meeting shows, step by step: the single source of both the deck and the report.
+
+``build_content`` turns an ``OrderAnalysis`` into the package's program with its blocks
+(charts with their tables, free-text answers, notes), so deck and report cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from . import charts, metrics
+from . import formatting as fmt
+from .analysis import OrderAnalysis, ReferralResult, RoundResult
+from .config import SETTINGS
+from .figures import RenderedFigure, render
+from .spec import ProgramStep, Question
+
+ROUND_NAMES = {"baseline": "Baseline", "follow-up": "Opfølgning"}
+
+
+@dataclass
+class Block:
+    """One slide's worth of content (a chart, free-text answers, or a note)."""
+
+    kind: str  # "chart" | "free_text" | "note"
+    key: str
+    title: str
+    question_text: str = ""
+    base: str = ""
+    figure: RenderedFigure | None = None
+    table: pd.DataFrame | None = None
+    answers: list[str] = field(default_factory=list)
+    note: str = ""
+    caption: str = ""
+
+
+@dataclass
+class StepContent:
+    step: ProgramStep
+    blocks: list[Block]
+
+
+@dataclass
+class Content:
+    order_id: str
+    title: str
+    cluster: str
+    municipality: str
+    round_label: str
+    period_label: str
+    source: str
+    steps: list[StepContent]
+    is_follow_up: bool
+    baseline_label: str | None = None
+
+    @property
+    def footer(self) -> str:
+        parts = [f"Kilde: {self.source}"]
+        if self.period_label:
+            parts.append(f"Periode: {self.period_label}")
+        return " · ".join(parts)
+
+
+def _base_text(table: pd.DataFrame, invited: int | None) -> str:
+    return fmt.base_text(metrics.question_base(table), invited)
+
+
+def _alt_scale(question: Question, table: pd.DataFrame) -> str:
+    parts = []
+    for item, rows in table.groupby("item", sort=False):
+        shares = ", ".join(f"{r.category} {fmt.percent(r.pct)}" for r in rows.itertuples() if r.n)
+        parts.append(f"{item}: {shares}" if item else shares)
+    return f"Diagram over svarene på '{question.title}'. " + "; ".join(parts)
+
+
+def _alt_choice(question: Question, table: pd.DataFrame) -> str:
+    ordered = table.sort_values("pct", ascending=False)
+    shares = ", ".join(f"{r.category} {fmt.percent(r.pct)}" for r in ordered.itertuples())
+    return f"Søjlediagram over '{question.title}', andel af respondenterne: {shares}"
+
+
+def _with_round(table: pd.DataFrame, label: str) -> pd.DataFrame:
+    return table.assign(round=label)
+
+
+def question_block(question: Question, current: RoundResult, baseline: RoundResult | None) -> Block:
+    survey = current.survey
+    assert survey is not None
+    invited = current.order.invited
+    if not question.has_chart:
+        answers = survey.free_text.get(question.id, [])
+        return Block("free_text", question.id, question.title, question.text,
+                     base=f"{len(answers)} svar", answers=answers,
+                     note="" if answers else "Ingen har skrevet et svar.")
+    table = survey.tables[question.id]
+    base = metrics.question_base(table)
+    if base < SETTINGS.min_survey_base:
+        return Block("note", question.id, question.title, question.text,
+                     base=_base_text(table, invited), table=table,
+                     note=f"For få svar til at vise fordelingen (n = {base}, mindst "
+                          f"{SETTINGS.min_survey_base} svar kræves).")
+    chart_table = table
+    base_label = _base_text(table, invited)
+    before = baseline.survey.tables.get(question.id) if baseline and baseline.survey else None
+    if before is not None and metrics.question_base(before) >= SETTINGS.min_survey_base:
+        chart_table = pd.concat([_with_round(before, baseline.label), _with_round(table, current.label)],
+                                ignore_index=True)
+        base_label = (f"{current.label}: {base_label}; {baseline.label}: "
+                      f"{_base_text(before, baseline.order.invited)}")
+    if question.type in ("likert", "likert_grid"):
+        assert question.scale is not None
+        rows = len(question.items or [None]) * (2 if "round" in chart_table else 1)
+        figure = render(lambda ax: charts.plot_likert(chart_table, scale=question.scale, ax=ax),
+                        _alt_scale(question, table), size=(10.0, 2.4 + 0.5 * max(rows, 2)))
+        caption = "Andele af alle svar på spørgsmålet."
+        if question.scale.dont_know:
+            caption += f" '{question.scale.dont_know}' vises for sig til højre."
+    else:
+        rows = len(question.options) * (2 if "round" in chart_table else 1)
+        figure = render(lambda ax: charts.plot_choice_shares(chart_table, ax=ax),
+                        _alt_choice(question, table), size=(10.0, 1.4 + 0.38 * rows))
+        caption = ("Andel af respondenterne, der har valgt hver mulighed (flere svar muligt, så "
+                   "andelene summer ikke til 100 %)." if question.type == "multi_choice"
+                   else "Andel af respondenterne.")
+    return Block("chart", question.id, question.title, question.text, base=base_label,
+                 figure=figure, table=table, caption=caption)
+
+
+def referral_blocks(current: RoundResult, baseline: RoundResult | None) -> list[Block]:
+    result = current.referrals
+    assert result is not None
+    cluster = result.rates[result.rates["practice"] == metrics.CLUSTER]
+    overview = cluster.assign(round=current.label)
+    if baseline is not None and baseline.referrals is not None:
+        before = baseline.referrals.rates
+        overview = pd.concat([before[before["practice"] == metrics.CLUSTER].assign(round=baseline.label),
+                              overview], ignore_index=True)
+    if "round" in overview and overview["round"].nunique() == 1:
+        overview = overview.drop(columns="round")
+    patients = int(cluster["listed_patients"].dropna().iloc[0]) if cluster["listed_patients"].notna().any() else 0
+    practices = result.rates.loc[result.rates["practice"] != metrics.CLUSTER, "practice"].nunique()
+    blocks = [Block(
+        "chart", "referrals_overview", "Henvisninger pr. 1.000 tilmeldte patienter, klyngen samlet",
+        "Hvor mange henviser vi, og hvad henviser vi til?",
+        base=f"{practices} praksis, {fmt.number(patients)} tilmeldte patienter",
+        figure=render(lambda ax: charts.plot_offer_rates(overview, ax=ax),
+                      _alt_offers(cluster), size=(10.0, 4.4)),
+        table=cluster, caption="Lodrette streger: 95 %-konfidensinterval.")]
+    for offer in result.offers:
+        blocks.append(_offer_block(result, offer))
+    return blocks
+
+
+def _alt_offers(cluster: pd.DataFrame) -> str:
+    parts = ", ".join(f"{r.offer} {fmt.rate(r.rate_per_1000)}" for r in cluster.itertuples())
+    return f"Søjlediagram: henvisninger pr. 1.000 tilmeldte patienter for klyngen: {parts}"
+
+
+def _offer_block(result: ReferralResult, offer: str) -> Block:
+    rows = result.rates[result.rates["offer"] == offer]
+    practices = rows[rows["practice"] != metrics.CLUSTER]
+    total = rows[rows["practice"] == metrics.CLUSTER].iloc[0]
+    cluster_rate = float(total["rate_per_1000"]) if total["is_rate_computed"] else None
+    alt = ", ".join(f"{r.practice} {fmt.rate(r.rate_per_1000)}" for r in practices.itertuples())
+    return Block(
+        "chart", f"referrals_{offer}", f"{offer}: henvisninger pr. 1.000 tilmeldte patienter",
+        "Antal henvisninger pr. 1.000 tilknyttede patienter for klyngens praksis, pseudonymiseret",
+        base=f"{int(total['referrals'])} henvisninger i alt",
+        figure=render(lambda ax: charts.plot_referral_rates(practices, cluster_rate=cluster_rate, ax=ax),
+                      f"Søjlediagram for {offer}: henvisninger pr. 1.000 tilmeldte patienter pr. "
+                      f"praksis: {alt}. Klyngen samlet: {fmt.rate(cluster_rate or float('nan'))}",
+                      size=(10.0, 4.4)),
+        table=rows, caption="Stiplet linje: klyngen samlet. Lodrette streger: 95 %-konfidensinterval.")
+
+
+def build_content(analysis: OrderAnalysis) -> Content:
+    order, spec = analysis.order, analysis.spec
+    current, baseline = analysis.current, analysis.baseline
+    steps = []
+    for step in spec.program:
+        blocks: list[Block] = []
+        for ref in step.content:
+            if ref.kind == "question" and current.survey is not None:
+                blocks.append(question_block(spec.question(ref.ref), current, baseline))
+            elif ref.kind == "referrals" and current.referrals is not None:
+                blocks.extend(referral_blocks(current, baseline))
+        steps.append(StepContent(step, blocks))
+    return Content(
+        order_id=order.id,
+        title=spec.title,
+        cluster=order.cluster,
+        municipality=order.municipality,
+        round_label=ROUND_NAMES[order.round],
+        period_label=order.period.label() if order.period else "",
+        source=spec.source or "Spørgeskema blandt klyngens medlemmer",
+        steps=steps,
+        is_follow_up=order.is_follow_up,
+        baseline_label=baseline.label if baseline else None,
+    )

@@ -1,0 +1,53 @@
+"""Rendering chart functions to PNG bytes, once, for both the deck and the report.
+
+Figures are made with ``matplotlib.figure.Figure`` (not pyplot), so a notebook's inline
+backend never draws them a second time.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from .charts import STYLE
+
+DPI = 150
+
+
+@dataclass(frozen=True)
+class RenderedFigure:
+    png: bytes
+    alt: str
+    width_px: int
+    height_px: int
+
+    @property
+    def aspect(self) -> float:
+        return self.width_px / self.height_px
+
+
+def render(draw: Callable[[Axes], Axes], alt: str, size: tuple[float, float] = (11.0, 5.0)) -> RenderedFigure:
+    """Draw into a fresh figure and return it as PNG (trimmed to its content)."""
+    with plt.rc_context(STYLE):
+        figure = Figure(figsize=size, dpi=DPI)
+        FigureCanvasAgg(figure)
+        ax = figure.add_subplot()
+        draw(ax)
+        figure.tight_layout()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.15,
+                       metadata={"Software": None})
+    data = buffer.getvalue()
+    width = int.from_bytes(data[16:20], "big")
+    height = int.from_bytes(data[20:24], "big")
+    return RenderedFigure(data, alt, width, height)

@@ -1,0 +1,307 @@
+"""The municipality's referral spreadsheet, in any of its three shapes.
+
+- long: one row per practice and offer with a count;
+- wide: one row per practice, one count column per offer;
+- per referral: one row per referral with a date, counted within the order's period.
+
+Title rows above the header and total rows ('I alt') are skipped; blank counts are 0;
+ydernumre are 6-digit text. Only the practice, offer, count and date columns are read:
+names, CPR numbers and anything else in the sheet never leave this module.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError, Problem
+from ..orders import Period
+from ..responses import normalise
+from ..spec import Offer
+from .cells import CellError, is_total_label, parse_count, parse_date, parse_ydernummer
+from .tables import RawTable, cell_text, column_letter, read_table
+
+HEADER_SCAN_ROWS = 20
+_PRACTICE = re.compile(r"yder|praksis|klinik|lægehus|laegehus|practice|lægepraksis")
+_NAME = re.compile(r"navn|name")
+_OFFER = re.compile(r"tilbud|forløb|forlob|offer|indsats|henvist til|ydelse|program|rehabilitering$")
+_COUNT = re.compile(r"antal|count|henvisninger|referrals|^n$|^sum$")
+_DATE = re.compile(r"dato|date|modtaget|tidspunkt")
+_LISTED = re.compile(r"tilmeldte|tilknyttede|listede|listed|patienter|antal")
+
+
+@dataclass
+class ReferralIngest:
+    """Referral counts per practice (ydernummer) and offer."""
+
+    counts: pd.DataFrame  # ydernummer, offer, referrals
+    file: str
+    shape: str
+    rows_read: int
+    warnings: list[Problem] = field(default_factory=list)
+    unknown_offers: list[str] = field(default_factory=list)
+    dropped: list[tuple[int, str]] = field(default_factory=list)  # (spreadsheet row, reason)
+    practice_names: dict[str, str] = field(default_factory=dict)  # private: for the leak check
+
+
+class OfferMatcher:
+    """Offer names as municipalities write them -> the spec's offer labels."""
+
+    def __init__(self, offers: Sequence[Offer]):
+        self.lookup: dict[str, str] = {}
+        for offer in offers:
+            for name in (offer.id, offer.label, *offer.aliases):
+                self.lookup[self.key(name)] = offer.label
+
+    @staticmethod
+    def key(name: str) -> str:
+        return re.sub(r"[\s\-_/]+", " ", normalise(name)).strip()
+
+    def match(self, name: str) -> str | None:
+        return self.lookup.get(self.key(name))
+
+
+@dataclass(frozen=True)
+class _Columns:
+    practice: int | None = None
+    name: int | None = None
+    offer: int | None = None
+    count: int | None = None
+    date: int | None = None
+    offers: tuple[tuple[int, str], ...] = ()  # wide: (column, offer label or raw name)
+
+
+def _practice_columns(keys: list[str]) -> tuple[int | None, int | None]:
+    """(ydernummer column, practice-name column): 'Ydernr.' wins over 'Praksis', which then
+    names the practice; a header with 'navn'/'name' always does."""
+    yder = next((i for i, k in enumerate(keys) if "yder" in k), None)
+    named = [i for i, k in enumerate(keys) if k and _PRACTICE.search(k) and i != yder]
+    practice = yder if yder is not None else next((i for i in named if not _NAME.search(keys[i])), None)
+    name = next((i for i, k in enumerate(keys) if i != practice and _NAME.search(k)), None)
+    if name is None and yder is not None:
+        name = next((i for i in named), None)
+    return practice, name
+
+
+def _classify(headers: list[str], matcher: OfferMatcher) -> _Columns:
+    keys = [normalise(h) for h in headers]
+    practice, name = _practice_columns(keys)
+    offer = count = date = None
+    wide: list[tuple[int, str]] = []
+    for pos, key in enumerate(keys):
+        if not key or pos in (practice, name):
+            continue
+        if matcher.match(headers[pos]):
+            wide.append((pos, matcher.match(headers[pos]) or headers[pos]))
+        elif _DATE.search(key) and date is None:
+            date = pos
+        elif _OFFER.search(key) and offer is None:
+            offer = pos
+        elif _COUNT.search(key) and count is None:
+            count = pos
+    return _Columns(practice, name, offer, count, date, tuple(wide))
+
+
+def _other_count_columns(table: RawTable, header_row: int, headers: list[str], columns: _Columns) -> tuple[
+        list[tuple[int, str]], list[str]]:
+    """Wide shape: columns that name no known offer but hold counts are offers of their own;
+    other columns (comments, addresses, a row total) are not read."""
+    used = {columns.practice, columns.name, *(pos for pos, _ in columns.offers)}
+    extra, ignored = [], []
+    body = table.cells.iloc[header_row + 1:]
+    for pos, header in enumerate(headers):
+        if pos in used or not header.strip():
+            continue
+        if is_total_label(header):
+            continue
+        values = [v for v in body.iloc[:, pos] if cell_text(v) != ""]
+        try:
+            for value in values:
+                parse_count(value)
+        except CellError:
+            ignored.append(header)
+            continue
+        extra.append((pos, header.strip()))
+    return extra, ignored
+
+
+def _find_header(table: RawTable, matcher: OfferMatcher) -> tuple[int, _Columns]:
+    best: tuple[int, int, _Columns] | None = None
+    for row in range(min(HEADER_SCAN_ROWS, len(table.cells))):
+        headers = [cell_text(v) for v in table.cells.iloc[row]]
+        columns = _classify(headers, matcher)
+        if columns.practice is None:
+            continue
+        score = sum(x is not None for x in (columns.offer, columns.count, columns.date)) + len(columns.offers)
+        if score and (best is None or score > best[1]):
+            best = (row, score, columns)
+    if best is None:
+        raise InputError(table.problem(
+            "no header row with a practice column (ydernummer) and offers or counts was found "
+            f"in the first {HEADER_SCAN_ROWS} rows",
+            "give the sheet a header row such as 'Ydernummer | Tilbud | Antal henvisninger', "
+            "or one column per offer ('Ydernummer | Diabetes | KOL | ...')"))
+    return best[0], best[2]
+
+
+def read_referrals(path: Path, offers: Sequence[Offer], period: Period | None, label: str) -> ReferralIngest:
+    table = read_table(path, label)
+    matcher = OfferMatcher(offers)
+    header_row, columns = _find_header(table, matcher)
+    headers = [cell_text(v) for v in table.cells.iloc[header_row]]
+    ignored_columns: list[str] = []
+    if columns.date is not None and columns.offer is not None:
+        shape = "en række pr. henvisning"
+        if period is None:
+            raise InputError(table.problem(
+                "the referral file has one row per referral, but the order has no period to count in",
+                "add period: {start: YYYY-MM-DD, end: YYYY-MM-DD} to the order"))
+    elif columns.offer is not None and columns.count is not None:
+        shape = "lang (praksis, tilbud, antal)"
+    elif columns.offers:
+        shape = "bred (én kolonne pr. tilbud)"
+        extra, ignored_columns = _other_count_columns(table, header_row, headers, columns)
+        columns = replace(columns, offers=tuple(sorted([*columns.offers, *extra])))
+    else:
+        raise InputError(table.problem(
+            "the header names a practice column but neither offer + count columns, offer columns "
+            "nor offer + date columns", "see DESIGN.md, Inputs: the three referral shapes",
+            row=header_row))
+    if columns.practice is None:  # pragma: no cover - _find_header guarantees it
+        raise AssertionError
+
+    records: list[tuple[str, str, int]] = []
+    problems: list[Problem] = []
+    dropped: list[tuple[int, str]] = []
+    names: dict[str, str] = {}
+    rows_read = 0
+    for row_pos in range(header_row + 1, len(table.cells)):
+        row = table.cells.iloc[row_pos]
+        practice_cell = row.iloc[columns.practice]
+        if all(cell_text(v) == "" for v in row):
+            continue
+        rows_read += 1
+        if is_total_label(practice_cell) or (
+            columns.name is not None and is_total_label(row.iloc[columns.name])
+        ):
+            dropped.append((row_pos + 1, "total row"))
+            continue
+        if cell_text(practice_cell) == "" and any(is_total_label(v) for v in row):
+            dropped.append((row_pos + 1, "total row"))
+            continue
+        try:
+            ydernummer = parse_ydernummer(practice_cell)
+        except CellError as exc:
+            problems.append(table.problem(str(exc), "write the practice's 6-digit ydernummer",
+                                          row=row_pos, column=headers[columns.practice] or
+                                          column_letter(columns.practice)))
+            continue
+        if columns.name is not None and cell_text(row.iloc[columns.name]):
+            names[ydernummer] = cell_text(row.iloc[columns.name])
+        try:
+            if shape.startswith("lang"):
+                offer_name = cell_text(row.iloc[columns.offer])
+                records.append((ydernummer, offer_name, parse_count(row.iloc[columns.count])))
+            elif shape.startswith("bred"):
+                for pos, offer_label in columns.offers:
+                    records.append((ydernummer, offer_label, parse_count(row.iloc[pos])))
+            else:
+                day = parse_date(row.iloc[columns.date])
+                if not period.contains(day):  # type: ignore[union-attr]
+                    dropped.append((row_pos + 1, "outside the period"))
+                    continue
+                records.append((ydernummer, cell_text(row.iloc[columns.offer]), 1))
+        except CellError as exc:
+            problems.append(table.problem(str(exc), "correct the cell", row=row_pos))
+    if problems:
+        raise InputError(problems)
+
+    counts = pd.DataFrame(records, columns=["ydernummer", "offer", "referrals"])
+    raw_offers = counts["offer"].astype(str)
+    matched = raw_offers.map(lambda name: matcher.match(name) or name.strip())
+    unknown = sorted({name for name in matched if name and not matcher.match(name)})
+    warnings = [table.problem(
+        f"offer '{name}' is not one of the package's offers; it is shown under its own name",
+        "add the name to the offer's aliases in the package spec if it is one of them",
+        severity="warning") for name in unknown]
+    warnings += [table.problem(f"column '{name}' holds no counts and is not read",
+                               "remove it, or make it one offer's counts", row=header_row,
+                               severity="warning") for name in ignored_columns]
+    blank = matched == ""
+    if blank.any():
+        warnings.append(table.problem(f"{int(blank.sum())} row(s) have no offer and are left out",
+                                      "fill in the offer", severity="warning"))
+    counts = (counts.assign(offer=matched).loc[~blank]
+              .groupby(["ydernummer", "offer"], as_index=False, sort=False)["referrals"].sum())
+    return ReferralIngest(counts=counts, file=label, shape=shape, rows_read=rows_read,
+                          warnings=warnings, unknown_offers=unknown, dropped=dropped,
+                          practice_names=names)
+
+
+@dataclass
+class ListedIngest:
+    """Listed patients per practice (ydernummer); NA where the file gives no usable number."""
+
+    listed: pd.DataFrame  # ydernummer, listed_patients (Int64, NA when blank)
+    file: str
+    rows_read: int
+    warnings: list[Problem] = field(default_factory=list)
+    dropped: list[tuple[int, str]] = field(default_factory=list)
+    practice_names: dict[str, str] = field(default_factory=dict)
+
+
+def read_listed_patients(path: Path, label: str) -> ListedIngest:
+    table = read_table(path, label)
+    header_row = practice = name = count = None
+    for row in range(min(HEADER_SCAN_ROWS, len(table.cells))):
+        keys = [normalise(cell_text(v)) for v in table.cells.iloc[row]]
+        p, n = _practice_columns(keys)
+        c = next((i for i, k in enumerate(keys) if k and i not in (p, n) and _LISTED.search(k)), None)
+        if p is not None and c is not None:
+            header_row, practice, name, count = row, p, n, c
+            break
+    if header_row is None:
+        raise InputError(table.problem(
+            "no header row with a practice column (ydernummer) and a listed-patients column",
+            "give the sheet a header row such as 'Ydernummer | Tilmeldte patienter'"))
+    headers = [cell_text(v) for v in table.cells.iloc[header_row]]
+    records, problems, dropped, names, rows_read = [], [], [], {}, 0
+    for row_pos in range(header_row + 1, len(table.cells)):
+        row = table.cells.iloc[row_pos]
+        if all(cell_text(v) == "" for v in row):
+            continue
+        rows_read += 1
+        if is_total_label(row.iloc[practice]) or (name is not None and is_total_label(row.iloc[name])):
+            dropped.append((row_pos + 1, "total row"))
+            continue
+        try:
+            ydernummer = parse_ydernummer(row.iloc[practice])
+        except CellError as exc:
+            problems.append(table.problem(str(exc), "write the practice's 6-digit ydernummer",
+                                          row=row_pos, column=headers[practice]))
+            continue
+        if name is not None and cell_text(row.iloc[name]):
+            names[ydernummer] = cell_text(row.iloc[name])
+        raw = row.iloc[count]
+        if cell_text(raw) == "":
+            records.append((ydernummer, pd.NA))
+            continue
+        try:
+            records.append((ydernummer, parse_count(raw)))
+        except CellError as exc:
+            problems.append(table.problem(str(exc), "write the number of listed patients",
+                                          row=row_pos, column=headers[count]))
+    if problems:
+        raise InputError(problems)
+    listed = pd.DataFrame(records, columns=["ydernummer", "listed_patients"])
+    listed["listed_patients"] = listed["listed_patients"].astype("Int64")
+    duplicated = listed["ydernummer"].duplicated(keep=False)
+    if duplicated.any():
+        raise InputError(table.problem(
+            f"{int(duplicated.sum())} rows share a ydernummer", "keep one row per practice"))
+    return ListedIngest(listed=listed, file=label, rows_read=rows_read, dropped=dropped,
+                        practice_names=names)

@@ -1,0 +1,41 @@
+"""Survey exports: pick the reader for the file's form, return the canonical table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError, Problem
+from ..spec import PackageSpec
+
+
+@dataclass
+class SurveyIngest:
+    """A survey export read into the canonical response table (see ``responses``)."""
+
+    responses: pd.DataFrame
+    file: str
+    form: str  # e.g. "plain table (CSV, utf-8, ';')"
+    rows_read: int
+    warnings: list[Problem] = field(default_factory=list)
+    unmapped_questions: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+
+
+def read_survey(
+    path: Path, spec: PackageSpec, survey_map: Mapping[str, str] | None = None, label: str | None = None
+) -> SurveyIngest:
+    """Read a survey export in any supported form."""
+    from . import survey_table  # local import keeps the dispatcher free of reader details
+
+    label = label or path.name
+    survey_map = dict(survey_map or {})
+    if not path.exists():
+        raise InputError(Problem(label, "the survey file does not exist", "check 'survey:' in the orders file"))
+    if path.is_dir():
+        raise InputError(Problem(label, "a folder of CSV files is a SurveyXact export, which this "
+                                 "version does not read yet", "export the survey as one table"))
+    return survey_table.read_plain_table(path, spec, survey_map, label)

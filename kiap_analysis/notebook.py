@@ -1,0 +1,137 @@
+"""What the template notebook calls: one object per order, one method per cell.
+
+    run = OrderRun(order_id, orders_file, output_dir)
+    run.show_title(); run.show_program(); run.show_data(); run.export()
+
+Outputs go to ``<output_dir>/<order_id>/``; the batch runner points ``output_dir`` at a
+private staging folder and publishes to reports/ only when the whole order succeeded.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import HTML, display
+
+from . import __version__, report
+from .analysis import OrderAnalysis, analyse_order, processed_tables
+from .config import Paths
+from .content import Content, build_content
+from .deck import write_deck
+from .fileio import write_bytes, write_csv
+from .metrics import CLUSTER
+from .pseudonyms import load_key
+from .report import SUMMARY_MIMETYPE
+
+RATE_TABLE_COLUMNS = ["practice", "offer", "referrals", "rate_per_1000", "ci_low", "ci_high"]
+
+
+class OrderRun:
+    """An order analysed and ready to show and export."""
+
+    def __init__(self, order_id: str, orders_file: str | Path, output_dir: str | Path):
+        self.paths = Paths.current()
+        self.out = Path(output_dir) / order_id
+        self.analysis: OrderAnalysis = analyse_order(orders_file, order_id, self.paths)
+        self.content: Content = build_content(self.analysis)
+
+    def show_title(self) -> None:
+        display(HTML(report.title_html(self.content)))
+
+    def show_program(self) -> None:
+        for step in self.content.steps:
+            display(HTML(report.step_html(step)))
+
+    def show_data(self) -> None:
+        display(HTML(report.data_section_html(self.analysis)))
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """tables/<name>.csv: the numbers behind every chart (DESIGN.md columns)."""
+        tables: dict[str, pd.DataFrame] = {}
+        current, baseline = self.analysis.current, self.analysis.baseline
+        if current.survey is not None:
+            tables.update(current.survey.tables)
+            if baseline is not None and baseline.survey is not None:
+                change = survey_change(baseline.survey.tables, current.survey.tables)
+                if len(change):
+                    tables["change_survey"] = change
+        if current.referrals is not None:
+            rates = current.referrals.rates
+            tables["referrals_per_1000"] = rates[RATE_TABLE_COLUMNS].round(
+                {"rate_per_1000": 3, "ci_low": 3, "ci_high": 3})
+            if baseline is not None and baseline.referrals is not None:
+                tables["change_referrals"] = referral_change(baseline.referrals.rates, rates)
+        return tables
+
+    def export(self) -> dict:
+        """Write the deck, the tables and the processed data; display the run summary."""
+        self.out.mkdir(parents=True, exist_ok=True)
+        template = self.analysis.order.template
+        write_deck(self.content, self.out / "deck.pptx", template)
+        written = {"deck.pptx"}
+        tables_dir = self.out / "tables"
+        for name, table in self.tables().items():
+            write_csv(table, tables_dir / f"{name}.csv")
+            written.add(f"tables/{name}.csv")
+        if tables_dir.exists():
+            for stale in tables_dir.glob("*.csv"):
+                if f"tables/{stale.name}" not in written:
+                    stale.unlink()
+        self._save_processed()
+        summary = {
+            "order_id": self.analysis.order.id,
+            "package": {"name": self.analysis.spec.name, "version": self.analysis.spec.version},
+            "code_version": __version__,
+            "warnings": [str(w) for w in self.analysis.warnings],
+            "slides": _slide_count(self.out / "deck.pptx"),
+            "outputs": sorted(written),
+        }
+        display({SUMMARY_MIMETYPE: summary, "text/plain": f"{len(written)} filer skrevet"}, raw=True)
+        return summary
+
+    def _save_processed(self) -> None:
+        key = load_key(self.paths.private) if self.analysis.current.referrals is not None else None
+        folder = self.paths.processed / self.analysis.order.id
+        for name, table in processed_tables(self.analysis, key).items():
+            write_bytes(folder / f"{name}.parquet", _parquet(table))
+
+
+def _parquet(table: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    table.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def _slide_count(path: Path) -> int:
+    from pptx import Presentation
+
+    return len(Presentation(str(path)).slides)
+
+
+def survey_change(before: dict[str, pd.DataFrame], after: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Percentage points of change per question, item and category (follow-up orders)."""
+    frames = []
+    for qid in after:
+        if qid not in before:
+            continue
+        merged = before[qid].merge(after[qid], on=["question_id", "item", "category"], how="outer",
+                                   suffixes=("_baseline", "_follow_up"))
+        frames.append(merged)
+    if not frames:
+        return pd.DataFrame()
+    merged = pd.concat(frames, ignore_index=True)
+    merged["change_pct_points"] = (merged["pct_follow_up"] - merged["pct_baseline"]).round(1)
+    return merged[["question_id", "item", "category", "n_baseline", "base_baseline", "pct_baseline",
+                   "n_follow_up", "base_follow_up", "pct_follow_up", "change_pct_points"]]
+
+
+def referral_change(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """The cluster's rate per offer at baseline and follow-up."""
+    keep = ["offer", "referrals", "rate_per_1000", "ci_low", "ci_high"]
+    b = before.loc[before["practice"] == CLUSTER, keep]
+    a = after.loc[after["practice"] == CLUSTER, keep]
+    merged = b.merge(a, on="offer", how="outer", suffixes=("_baseline", "_follow_up"))
+    merged["change_per_1000"] = merged["rate_per_1000_follow_up"] - merged["rate_per_1000_baseline"]
+    return merged

@@ -1,0 +1,288 @@
+"""The orders file: which packages to produce, for whom, from which inputs.
+
+A file that cannot be read at all raises OrdersFileError (exit 2). A single bad order
+becomes an ``OrderEntry`` with problems, so the other orders still run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InputError, OrdersFileError, Problem
+
+ROUNDS = ("baseline", "follow-up")
+ORDER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
+KNOWN_FIELDS = {
+    "id", "cluster", "municipality", "package", "round", "baseline", "survey", "invited",
+    "referrals", "listed_patients", "period", "questions", "survey_map", "template", "names",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date
+
+    def label(self) -> str:
+        """Danish date range, e.g. '1.1.2025-31.12.2025'."""
+        return f"{_dk_date(self.start)}-{_dk_date(self.end)}"
+
+    def contains(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+
+def _dk_date(day: dt.date) -> str:
+    return f"{day.day}.{day.month}.{day.year}"
+
+
+@dataclass(frozen=True)
+class Order:
+    """One ordered package, with every path resolved against the orders file's folder."""
+
+    id: str
+    cluster: str
+    municipality: str
+    package: str
+    round: str
+    base_dir: Path
+    line: int | None = None
+    baseline: str | None = None
+    survey: Path | None = None
+    invited: int | None = None
+    referrals: Path | None = None
+    listed_patients: Path | None = None
+    period: Period | None = None
+    questions_remove: tuple[str, ...] = ()
+    questions_add: tuple[Mapping[str, Any], ...] = ()
+    survey_map: Mapping[str, str] = field(default_factory=dict)
+    template: Path | None = None
+    names: Path | None = None
+
+    @property
+    def is_follow_up(self) -> bool:
+        return self.round == "follow-up"
+
+    def input_paths(self) -> dict[str, Path]:
+        """The order's own input files by role (what the manifest checksums)."""
+        roles = {
+            "survey": self.survey,
+            "referrals": self.referrals,
+            "listed_patients": self.listed_patients,
+            "template": self.template,
+            "names": self.names,
+        }
+        return {role: path for role, path in roles.items() if path is not None}
+
+
+@dataclass(frozen=True)
+class OrderEntry:
+    """An order as read from the file: either usable (``order``) or with problems."""
+
+    id: str
+    index: int
+    order: Order | None
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.order is not None and not self.problems
+
+
+@dataclass(frozen=True)
+class OrdersFile:
+    path: Path
+    entries: tuple[OrderEntry, ...]
+    catalogue_dirs: tuple[Path, ...] = ()
+
+    def entry(self, order_id: str) -> OrderEntry:
+        for entry in self.entries:
+            if entry.id == order_id:
+                return entry
+        known = ", ".join(e.id for e in self.entries)
+        raise OrdersFileError(f"{self.path}: no order with id '{order_id}' (orders: {known})")
+
+    def order(self, order_id: str) -> Order:
+        """The usable order with this id, or InputError listing its problems."""
+        entry = self.entry(order_id)
+        if not entry.ok:
+            raise InputError(list(entry.problems))
+        assert entry.order is not None
+        return entry.order
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that remembers the line of every mapping (as '__line__')."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _strip_lines(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
+    if isinstance(value, list):
+        return [_strip_lines(v) for v in value]
+    return value
+
+
+def load_orders(path: Path | str) -> OrdersFile:
+    """Read and check an orders file; raises OrdersFileError only if the file is unusable."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        raise OrdersFileError(f"{path}: the orders file does not exist") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise OrdersFileError(f"{path}: cannot read the orders file ({exc}); save it as UTF-8") from exc
+    try:
+        raw = yaml.load(text, Loader=_LineLoader)
+    except yaml.YAMLError as exc:
+        raise OrdersFileError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict) or not isinstance(raw.get("orders"), list) or not raw["orders"]:
+        raise OrdersFileError(f"{path}: expected a mapping with a non-empty list 'orders:'")
+    base_dir = path.parent.resolve()
+    catalogue_dirs = ()
+    if raw.get("catalogue"):
+        folder = base_dir / str(raw["catalogue"])
+        if not folder.is_dir():
+            raise OrdersFileError(f"{path}: catalogue folder '{raw['catalogue']}' does not exist")
+        catalogue_dirs = (folder,)
+    entries = [_parse_entry(item, i, path, base_dir) for i, item in enumerate(raw["orders"])]
+    ids = [e.id for e in entries]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise OrdersFileError(
+            f"{path}: order ids must be unique, found {', '.join(duplicates)} more than once "
+            "(each id names its output folder reports/<id>/)"
+        )
+    return OrdersFile(path=path, entries=tuple(entries), catalogue_dirs=catalogue_dirs)
+
+
+def _parse_entry(item: Any, index: int, path: Path, base_dir: Path) -> OrderEntry:
+    fallback_id = f"order-{index + 1}"
+    if not isinstance(item, dict):
+        problem = Problem(str(path), f"order {index + 1} is not a mapping", "write it as 'id: ...' fields")
+        return OrderEntry(id=fallback_id, index=index, order=None, problems=(problem,))
+    line = item.get("__line__")
+    problems: list[Problem] = []
+
+    def problem(column: str, message: str, fix: str) -> None:
+        problems.append(Problem(str(path), message, fix, row=line, column=column))
+
+    raw_id = item.get("id")
+    order_id = str(raw_id).strip() if raw_id is not None else ""
+    if not ORDER_ID.match(order_id):
+        problem("id", f"order {index + 1} has no usable id ({raw_id!r})",
+                "give it an id of letters, digits, '.', '_' or '-', e.g. kool-2026-akut")
+        order_id = fallback_id
+    for key in item:
+        if key not in KNOWN_FIELDS and key != "__line__":
+            problem(str(key), f"unknown field '{key}'", f"use one of: {', '.join(sorted(KNOWN_FIELDS))}")
+
+    def text(key: str, required: bool = True) -> str:
+        value = item.get(key)
+        if value is None or str(value).strip() == "":
+            if required:
+                problem(key, f"'{key}' is missing", f"add '{key}:' to order {order_id}")
+            return ""
+        return str(value).strip()
+
+    def file(key: str) -> Path | None:
+        value = text(key, required=False)
+        if not value:
+            return None
+        resolved = (base_dir / value).resolve()
+        if not resolved.exists():
+            problem(key, f"'{value}' does not exist", f"check the path (relative to {path.name})")
+        return resolved
+
+    round_ = text("round", required=False) or "baseline"
+    if round_ not in ROUNDS:
+        problem("round", f"round '{round_}' is not baseline or follow-up", "write round: baseline or round: follow-up")
+    baseline = text("baseline", required=False) or None
+    if round_ == "follow-up" and not baseline:
+        problem("baseline", "a follow-up order must name its baseline order",
+                "add baseline: <id of the baseline order>")
+    invited = item.get("invited")
+    if invited is not None and (not isinstance(invited, int) or isinstance(invited, bool) or invited < 1):
+        problem("invited", f"invited must be a positive whole number, got {invited!r}",
+                "write the number of members invited")
+        invited = None
+    period = _period(item.get("period"), problem)
+    questions = item.get("questions") or {}
+    remove: tuple[str, ...] = ()
+    add: tuple[Mapping[str, Any], ...] = ()
+    if not isinstance(questions, dict):
+        problem("questions", "questions must be a mapping with 'remove' and/or 'add'", "see DESIGN.md, orders file")
+    else:
+        remove = tuple(str(q) for q in questions.get("remove") or [])
+        add = tuple(_strip_lines(q) for q in questions.get("add") or [])
+    survey_map = item.get("survey_map") or {}
+    if not isinstance(survey_map, dict):
+        problem("survey_map", "survey_map must map question ids to export variables",
+                "write e.g. survey_map: {q1: s_1}")
+        survey_map = {}
+    survey_map = {str(k): str(v) for k, v in survey_map.items() if k != "__line__"}
+
+    order = Order(
+        id=order_id,
+        cluster=text("cluster"),
+        municipality=text("municipality"),
+        package=text("package"),
+        round=round_,
+        base_dir=base_dir,
+        line=line,
+        baseline=baseline,
+        survey=file("survey"),
+        invited=invited,
+        referrals=file("referrals"),
+        listed_patients=file("listed_patients"),
+        period=period,
+        questions_remove=remove,
+        questions_add=add,
+        survey_map=survey_map,
+        template=file("template"),
+        names=file("names"),
+    )
+    if order.survey is None and "survey" not in item:
+        problem("survey", "'survey' is missing", f"add 'survey:' with the survey export of order {order_id}")
+    return OrderEntry(id=order_id, index=index, order=order, problems=tuple(problems))
+
+
+def _period(raw: Any, problem) -> Period | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or "start" not in raw or "end" not in raw:
+        problem("period", "period needs start and end", "write period: {start: 2025-01-01, end: 2025-12-31}")
+        return None
+    try:
+        start, end = (_date(raw[k]) for k in ("start", "end"))
+    except ValueError:
+        problem("period", f"cannot read the dates {raw.get('start')!r}, {raw.get('end')!r}",
+                "write dates as YYYY-MM-DD")
+        return None
+    if end < start:
+        problem("period", "the period ends before it starts", "swap start and end")
+        return None
+    return Period(start, end)
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value).strip())

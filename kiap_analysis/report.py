@@ -1,0 +1,228 @@
+"""The reviewer's report: HTML fragments the notebook displays, and the nbconvert export.
+
+The report is the executed notebook exported without code (custom template ``kiap``,
+based on nbconvert's lab template minus require.js, MathJax, mermaid and widget scripts),
+so it is self-contained: every figure is an inline PNG, nothing is fetched.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
+
+from . import formatting as fmt
+from . import metrics
+from .analysis import OrderAnalysis, RoundResult
+from .config import REPORT_TEMPLATE_DIR, SETTINGS
+from .content import Block, Content, StepContent
+from .fileio import write_text
+
+SUMMARY_MIMETYPE = "application/vnd.kiap.summary+json"  # the run summary the batch runner reads
+HIDE_TAG = "kiap-hide"  # template cells for analysts only (left out of the report)
+
+
+def esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def title_html(content: Content) -> str:
+    meta = [f"{content.cluster} og {content.municipality}", f"Klyngemøde · {content.round_label}"]
+    if content.period_label:
+        meta.append(f"Data for perioden {content.period_label}")
+    program = "".join(
+        f"<li>{esc(s.step.title)}{f' ({s.step.minutes} min.)' if s.step.minutes else ''}</li>"
+        for s in content.steps)
+    return (f"<h1>{esc(content.title)}</h1><p class='kiap-meta'>{' · '.join(map(esc, meta))}</p>"
+            f"<p>Rapporten viser det samme som mødets præsentation, i programmets rækkefølge, "
+            f"med tallene bag hver figur og et afsnit om data til sidst.</p>"
+            f"<h2>Dagens program</h2><ol>{program}</ol>")
+
+
+def table_html(frame: pd.DataFrame, numeric: dict[str, int] | None = None) -> str:
+    """A small table with Danish number formats (``numeric``: column -> decimals)."""
+    numeric = numeric or {}
+    head = "".join(f"<th class='{'num' if c in numeric else ''}'>{esc(c)}</th>" for c in frame.columns)
+    rows = []
+    for _, row in frame.iterrows():
+        cells = []
+        for column in frame.columns:
+            value = row[column]
+            if column in numeric:
+                text = fmt.number(float(value), numeric[column]) if pd.notna(value) else "ikke beregnet"
+                cells.append(f"<td class='num'>{esc(text)}</td>")
+            else:
+                cells.append(f"<td>{esc('' if pd.isna(value) else value)}</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return f"<table class='kiap-table'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _block_table(block: Block) -> str:
+    table = block.table
+    if table is None:
+        return ""
+    if "rate_per_1000" in table:
+        shown = table[["practice", "offer", "referrals", "listed_patients", "rate_per_1000", "ci_low", "ci_high"]]
+        shown = shown.rename(columns={
+            "practice": "Praksis", "offer": "Tilbud", "referrals": "Henvisninger",
+            "listed_patients": "Tilmeldte", "rate_per_1000": "Pr. 1.000", "ci_low": "95 %-KI fra",
+            "ci_high": "95 %-KI til"})
+        body = table_html(shown, {"Henvisninger": 0, "Tilmeldte": 0, "Pr. 1.000": 1,
+                                  "95 %-KI fra": 1, "95 %-KI til": 1})
+    else:
+        shown = table.rename(columns={"item": "Delspørgsmål", "category": "Svar", "n": "Antal",
+                                      "base": "Grundlag", "pct": "Procent"})
+        if not shown["Delspørgsmål"].astype(str).str.len().any():
+            shown = shown.drop(columns="Delspørgsmål")
+        body = table_html(shown.drop(columns="question_id"), {"Antal": 0, "Grundlag": 0, "Procent": 1})
+    return f"<details><summary>Tallene bag figuren</summary>{body}</details>"
+
+
+def block_html(block: Block) -> str:
+    parts = [f"<h3>{esc(block.title)}</h3>"]
+    if block.question_text and block.question_text != block.title:
+        parts.append(f"<p class='kiap-question'>{esc(block.question_text)}</p>")
+    if block.kind == "free_text":
+        parts.append(f"<p class='kiap-base'>Fritekstsvar: {esc(block.base)}</p>")
+        if block.answers:
+            items = "".join(f"<li>{esc(a)}</li>" for a in block.answers)
+            parts.append(f"<ul class='kiap-answers'>{items}</ul>")
+        else:
+            parts.append(f"<p class='kiap-note'>{esc(block.note)}</p>")
+        return "".join(parts)
+    if block.figure is not None:
+        data = base64.b64encode(block.figure.png).decode("ascii")
+        parts.append(f"<figure class='kiap-figure'><img src='data:image/png;base64,{data}' "
+                     f"alt='{esc(block.figure.alt)}' width='{block.figure.width_px // 2}'></figure>")
+    else:
+        parts.append(f"<p class='kiap-note'>{esc(block.note)}</p>")
+    parts.append(f"<p class='kiap-base'>{esc(block.base)}</p>")
+    if block.caption:
+        parts.append(f"<p class='kiap-caption'>{esc(block.caption)}</p>")
+    if block.figure is not None:
+        parts.append(_block_table(block))
+    return "".join(parts)
+
+
+def step_html(step: StepContent) -> str:
+    head = esc(step.step.title) + (f" <small>({step.step.minutes} min.)</small>" if step.step.minutes else "")
+    parts = [f"<h2>{head}</h2>"]
+    if step.step.points:
+        points = "".join(f"<li>{esc(p)}</li>" for p in step.step.points)
+        parts.append(f"<ul class='kiap-step-points'>{points}</ul>")
+    parts += [block_html(block) for block in step.blocks]
+    if step.step.reflection:
+        items = "".join(f"<li>{esc(q)}</li>" for q in step.step.reflection)
+        parts.append(f"<h3>Refleksion</h3><ol class='kiap-reflection'>{items}</ol>")
+    return "".join(parts)
+
+
+def _round_data(rnd: RoundResult, heading: str) -> str:
+    parts = [f"<h3>{esc(heading)}</h3>"]
+    files = []
+    survey = rnd.survey
+    if survey is not None:
+        files.append((survey.ingest.file, f"Spørgeskema, {survey.ingest.form}", survey.ingest.rows_read))
+    if rnd.referrals is not None:
+        ref = rnd.referrals
+        files.append((ref.ingest.file, f"Henvisninger, {ref.ingest.shape}", ref.ingest.rows_read))
+        files.append((ref.listed.file, "Tilmeldte patienter", ref.listed.rows_read))
+    parts.append(table_html(pd.DataFrame(files, columns=["Fil", "Indhold", "Rækker læst"]),
+                            {"Rækker læst": 0}))
+    if survey is not None:
+        s = survey.summary
+        rate = fmt.percent(s.response_rate) if s.response_rate is not None else "ukendt (antal inviterede mangler)"
+        summary = pd.DataFrame([
+            ("Inviterede", fmt.number(s.invited) if s.invited else "ukendt"),
+            ("Besvarelser (mindst ét svar)", fmt.number(s.responded)),
+            ("Heraf gennemførte", fmt.number(s.completed)),
+            ("Svarprocent", rate),
+        ], columns=["", "Antal"])
+        parts.append(table_html(summary))
+        dropped = survey.clean.dropped
+        if len(dropped):
+            counts = dropped.groupby("reason", sort=False)["source_row"].agg(
+                lambda rows: (len(rows), ", ".join(map(str, rows))))
+            frame = pd.DataFrame([(reason, n, rows) for reason, (n, rows) in counts.items()],
+                                 columns=["Årsag", "Rækker fravalgt", "Rækkenumre i filen"])
+            parts.append("<p>Rækker i spørgeskemaet, der ikke indgår:</p>"
+                         + table_html(frame, {"Rækker fravalgt": 0}))
+        else:
+            parts.append("<p>Alle rækker med svar i spørgeskemaet indgår.</p>")
+    if rnd.referrals is not None:
+        dropped = rnd.referrals.ingest.dropped + rnd.referrals.listed.dropped
+        if dropped:
+            frame = pd.DataFrame(dropped, columns=["Række", "Årsag"])
+            frame["Årsag"] = frame["Årsag"].map({"total row": "totalrække (I alt)",
+                                                 "outside the period": "uden for perioden"})
+            counts = frame.groupby("Årsag")["Række"].count().reset_index(name="Rækker")
+            parts.append("<p>Rækker i henvisningsdata, der ikke indgår:</p>"
+                         + table_html(counts, {"Rækker": 0}))
+    return "".join(parts)
+
+
+def data_section_html(analysis: OrderAnalysis) -> str:
+    parts = ["<h2>Om data</h2>"]
+    parts.append(_round_data(analysis.current, f"Denne runde ({analysis.current.label})"))
+    if analysis.baseline is not None:
+        parts.append(_round_data(analysis.baseline, f"Baseline ({analysis.baseline.label}), "
+                                                    f"ordre {analysis.baseline.order.id}"))
+    warnings = analysis.warnings
+    parts.append("<h3>Advarsler</h3>")
+    if warnings:
+        items = "".join(f"<li class='kiap-warning'>{esc(w)}</li>" for w in warnings)
+        parts.append(f"<ul>{items}</ul>")
+    else:
+        parts.append("<p>Ingen advarsler.</p>")
+    parts.append(
+        "<h3>Metode og indstillinger</h3><ul>"
+        f"<li>Procenter for skalaspørgsmål er af alle, der har besvaret spørgsmålet, 'Ved ikke' "
+        f"medregnet; 'Ved ikke' vises for sig.</li>"
+        f"<li>Procenter for spørgsmål med flere svarmuligheder er af respondenterne (gennemførte "
+        f"besvarelser samt delvise besvarelser med mindst ét kryds), ikke af antallet af kryds.</li>"
+        f"<li>En figur vises kun, når mindst {SETTINGS.min_survey_base} har svaret.</li>"
+        f"<li>Henvisningsrater er pr. 1.000 tilmeldte patienter med {fmt.percent(SETTINGS.confidence * 100)}"
+        f"-konfidensinterval: eksakt Poisson-interval under {SETTINGS.exact_poisson_below} henvisninger, "
+        f"Byars tilnærmelse fra {SETTINGS.exact_poisson_below}.</li>"
+        f"<li>Praksis vises under pseudonymer ({esc(metrics.CLUSTER)} er hele klyngen); "
+        f"ydernumre og navne indgår ikke i rapporten.</li></ul>")
+    return "".join(parts)
+
+
+class DropTechnicalOutputs(Preprocessor):
+    """Leave stderr streams (library warnings) and the run summary out of the reviewer's report."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.get("cell_type") == "code":
+            cell.outputs = [o for o in cell.get("outputs", []) if not _technical(o)]
+        return cell, resources
+
+
+def _technical(output) -> bool:
+    if output.get("output_type") == "stream":
+        return output.get("name") == "stderr"
+    return SUMMARY_MIMETYPE in output.get("data", {})
+
+
+def export_html(notebook: nbformat.NotebookNode, path: Path, title: str = "KiAP rapport") -> Path:
+    """Write the executed notebook as the self-contained, code-free report."""
+    exporter = HTMLExporter(
+        template_name="kiap",
+        extra_template_basedirs=[str(REPORT_TEMPLATE_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        language_code="da",
+    )
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={HIDE_TAG}, enabled=True),
+                                   enabled=True)
+    exporter.register_preprocessor(DropTechnicalOutputs(), enabled=True)
+    notebook = nbformat.from_dict(notebook)
+    notebook.metadata["title"] = title
+    body, _ = exporter.from_notebook_node(notebook)
+    return write_text(path, body)

@@ -1,0 +1,90 @@
+"""Shared fixtures: temporary workbook folders, small specs, and the external clients."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from kiap_analysis.config import ENV_KEY, ENV_PRIVATE, ENV_PROCESSED, Paths
+from kiap_analysis.spec import parse_spec
+
+ROOT = Path(__file__).resolve().parents[1]
+
+TINY_SPEC = """
+name: tiny
+title: Lille testpakke
+version: "0.1"
+data: [survey]
+scales:
+  enighed:
+    levels: [Uenig, Hverken eller, Enig]
+    dont_know: Ved ikke
+questions:
+  - {id: q1, text: "Hvor enig er du?", type: likert, scale: enighed}
+  - id: q2
+    text: "Hvordan henviser du?"
+    type: multi_choice
+    options: [{id: tlf, label: Telefon}, {id: brev, label: Brev}, {id: andet, label: Andet}]
+  - {id: q3, text: Kommentarer, type: free_text}
+program:
+  - {id: intro, kind: intro, title: Introduktion, minutes: 5}
+  - id: blok1
+    kind: block
+    title: "Blok 1: Det hele"
+    minutes: 20
+    content: [{question: q1}, {question: q2}, {question: q3}]
+    reflection: ["Hvad ser vi?", "Hvad gør vi nu?"]
+"""
+
+
+@pytest.fixture
+def tiny_spec():
+    return parse_spec(__import__("yaml").safe_load(TINY_SPEC), "tiny.yaml")
+
+
+@pytest.fixture
+def workbook(tmp_path, monkeypatch) -> Paths:
+    """Private, processed and reports folders in tmp, and a fixed pseudonym key."""
+    monkeypatch.setenv(ENV_PRIVATE, str(tmp_path / "private"))
+    monkeypatch.setenv(ENV_PROCESSED, str(tmp_path / "processed"))
+    monkeypatch.setenv(ENV_KEY, "test-key-0123456789abcdef")
+    return Paths.current(reports=tmp_path / "reports")
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(textwrap.dedent(text).lstrip("\n").encode(encoding))
+    return path
+
+
+def require_program(name: str, env_var: str) -> str:
+    """The program's path; a skip, or a failure where CI sets ``env_var``."""
+    found = shutil.which(name)
+    if found:
+        return found
+    message = f"{name} is not installed"
+    if os.environ.get(env_var):
+        pytest.fail(f"{message}, but {env_var} is set: CI must install it")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """The demo's orders, run once for the session into temporary folders."""
+    from kiap_analysis.batch import run_orders
+    from kiap_analysis.demo import write_demo
+
+    base = tmp_path_factory.mktemp("demo")
+    mp = pytest.MonkeyPatch()
+    mp.setenv(ENV_PRIVATE, str(base / "private"))
+    mp.setenv(ENV_PROCESSED, str(base / "processed"))
+    mp.delenv(ENV_KEY, raising=False)
+    orders = write_demo(base / "raw")
+    paths = Paths.current(reports=base / "reports")
+    outcomes = run_orders(orders, paths, log=lambda *_: None)
+    yield {"orders": orders, "paths": paths, "outcomes": outcomes, "base": base}
+    mp.undo()
