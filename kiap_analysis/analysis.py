@@ -101,7 +101,7 @@ def _required_inputs(order: Order, spec: PackageSpec, file: str) -> list[Problem
         if value is None:
             problems.append(Problem(file, f"package '{spec.name}' needs '{key}', which order "
                                     f"{order.id} does not give", f"add '{key}:' to the order",
-                                    row=order.line, column=key))
+                                    line=order.line, column=key))
     return problems
 
 
@@ -113,7 +113,13 @@ def analyse_survey(order: Order, spec: PackageSpec) -> SurveyResult:
         responses.schema(spec).validate(cleaned.responses, lazy=True)
     except pandera.errors.SchemaErrors as exc:  # a reader bug, not a user error
         raise KiapError(f"{ingest.file}: the cleaned survey breaks the schema:\n{exc.failure_cases}") from exc
-    summary = metrics.response_summary(cleaned.responses, order.invited)
+    invited = order.invited
+    if invited is None and ingest.invited:
+        invited = ingest.invited
+        ingest.warnings.append(Problem(ingest.file, f"the order does not say how many were invited; the "
+                                       f"export lists {invited}, which is used", "add invited: N to the order",
+                                       severity="warning"))
+    summary = metrics.response_summary(cleaned.responses, invited)
     tables, free_text = {}, {}
     for question in spec.questions:
         if question.has_chart:
@@ -195,7 +201,7 @@ def analyse_order(
             raise InputError(Problem(str(orders.path), f"the baseline order '{order.baseline}' is not "
                                      "in the orders file", "keep the baseline order in the same orders "
                                      "file (its inputs archived), or correct 'baseline:'",
-                                     row=order.line, column="baseline"))
+                                     line=order.line, column="baseline"))
         baseline_order = orders.order(entry.id)
         rounds.insert(0, (baseline_order, resolve_spec(baseline_order, orders)))
 

@@ -24,7 +24,7 @@ from papermill.exceptions import PapermillExecutionError
 from . import __version__
 from .config import KERNEL_NAME, Paths
 from .errors import KiapError, display_path
-from .fileio import atomic_path, sha256_file, write_text
+from .fileio import atomic_path, sha256_path, write_text
 from .index import write_index
 from .kernel import ensure_kernel
 from .orders import OrderEntry, OrdersFile, load_orders
@@ -51,8 +51,8 @@ def _inputs(entry: OrderEntry, orders: OrdersFile) -> list[dict]:
         return found
     for role, path in entry.order.input_paths().items():
         record = {"role": role, "path": display_path(path, orders.path.parent)}
-        if path.is_file():
-            record["sha256"] = sha256_file(path)
+        if path.exists():
+            record["sha256"] = sha256_path(path)
         found.append(record)
     return found
 

@@ -88,7 +88,7 @@ def _with_round(table: pd.DataFrame, label: str) -> pd.DataFrame:
 def question_block(question: Question, current: RoundResult, baseline: RoundResult | None) -> Block:
     survey = current.survey
     assert survey is not None
-    invited = current.order.invited
+    invited = survey.summary.invited
     if not question.has_chart:
         answers = survey.free_text.get(question.id, [])
         return Block("free_text", question.id, question.title, question.text,
@@ -108,7 +108,7 @@ def question_block(question: Question, current: RoundResult, baseline: RoundResu
         chart_table = pd.concat([_with_round(before, baseline.label), _with_round(table, current.label)],
                                 ignore_index=True)
         base_label = (f"{current.label}: {base_label}; {baseline.label}: "
-                      f"{_base_text(before, baseline.order.invited)}")
+                      f"{_base_text(before, baseline.survey.summary.invited)}")
     if question.type in ("likert", "likert_grid"):
         assert question.scale is not None
         rows = len(question.items or [None]) * (2 if "round" in chart_table else 1)

@@ -20,7 +20,7 @@ from .fileio import atomic_path, write_bytes, write_text
 from .spec import PackageSpec, load_catalogue
 
 SEED = 20261123
-DEMO_VERSION = "1"
+DEMO_VERSION = "2"
 
 FREE_TEXT = {
     "akut": [
@@ -177,6 +177,73 @@ ALIASES = {"Diabetes": "Type 2-diabetes", "Hjertesygdom": "Hjerterehabilitering"
            "Lænderygsmerter": "Lænderyg"}
 
 
+def surveyxact_tables(rows: list[dict], spec: PackageSpec, members: int) -> dict[str, list[list[object]]]:
+    """The same answers as a SurveyXact export: dataset, structure and labels (codes, one 0/1
+    column per multi-choice option, a statoverall block, non-respondents with 0 in the 0/1
+    columns, 'Ved ikke' as code 9)."""
+    structure: list[list[object]] = [["questionName", "variableName", "questionType", "subType",
+                                      "questionText", "choiceValue", "choiceText"]]
+    labels: list[list[object]] = []
+    columns: list[tuple[str, str, object]] = []  # (variable, answer key, how to code it)
+    for n, question in enumerate(spec.questions, start=1):
+        if question.type in ("likert", "likert_grid", "single_choice"):
+            categories = list(question.categories)
+            codes = {label: (9 if question.scale and label == question.scale.dont_know else i + 1)
+                     for i, label in enumerate(categories)}
+            items = question.items or (None,)
+            for i, item in enumerate(items, start=1):
+                variable = f"s_{n}_{i}" if item else f"s_{n}"
+                text = f"{question.text} - {item.label}" if item else question.text
+                structure.append([variable, variable, "Closed", "Single", text, "", ""])
+                labels += [[variable, code, label] for label, code in codes.items()]
+                key = f"{question.id}.{item.id}" if item else question.id
+                columns.append((variable, key, codes))
+        elif question.type == "multi_choice":
+            for i, option in enumerate(question.options, start=1):
+                variable = f"s_{n}_{i}"
+                structure.append([f"s_{n}", variable, "Closed", "Multiple", question.text, i, option.label])
+                labels += [[variable, 0, "Ikke valgt"], [variable, 1, "Valgt"]]
+                columns.append((variable, question.id, option.label))
+        else:
+            structure.append([f"s_{n}", f"s_{n}", "Open", "String", question.text, "", ""])
+            columns.append((f"s_{n}", question.id, None))
+    statuses = ["Ny", "Distribueret", "Nogen svar", "Gennemført", "Frafaldet"]
+    for i, status in enumerate(statuses, start=1):
+        structure.append(["statoverall", f"stato_{i}", "Closed", "Multiple", "Samlet status", i, status])
+        labels += [[f"stato_{i}", 0, "Ikke valgt"], [f"stato_{i}", 1, "Valgt"]]
+    dataset: list[list[object]] = [["respondentid", "email", *(c[0] for c in columns),
+                                    *(f"stato_{i}" for i in range(1, 6))]]
+    for row in rows:
+        answers = row["answers"]
+        cells: list[object] = [row["respondent"], row["email"]]
+        for _, key, coding in columns:
+            value = answers.get(key)
+            if isinstance(coding, dict):
+                cells.append(coding.get(value, ""))
+            elif isinstance(coding, str):
+                cells.append("" if value is None else int(coding in value))
+            else:
+                cells.append(value or "")
+        status = "Gennemført" if row["complete"] else "Nogen svar"
+        dataset.append(cells + [int(s == status) for s in statuses])
+    for r in range(members - len(rows)):  # invited, never answered: 0 in every 0/1 column
+        cells = [2000 + r, ""] + [0 if isinstance(c[2], str) else "" for c in columns]
+        dataset.append(cells + [int(s == "Distribueret") for s in statuses])
+    return {"Dataset": dataset, "Structure": structure, "Labels": labels}
+
+
+def _surveyxact_csv(folder: Path, tables: dict[str, list[list[object]]]) -> None:
+    """The export as dataset/structure/labels.csv, UTF-16 with tabs, as SurveyXact writes them."""
+    for name, rows in tables.items():
+        lines = []
+        for i, row in enumerate(rows):
+            cells = ["" if v is None else str(v) for v in row]
+            if name == "Structure" and i:
+                cells.append("")  # SurveyXact's empty trailing column
+            lines.append("\t".join(cells))
+        write_bytes(folder / f"{name.lower()}.csv", ("\r\n".join(lines) + "\r\n").encode("utf-16"))
+
+
 def referral_counts(rng: np.random.Generator, practices: tuple[Practice, ...], factor: float) -> pd.DataFrame:
     records = []
     for practice in practices:
@@ -245,9 +312,9 @@ def write_demo(folder: Path) -> Path:
 
     # Follow-up 2026: a new survey (slightly better), wide referral data, one practice closed
     # and one new practice.
+    # The follow-up survey arrives as a SurveyXact export: a folder of UTF-16, tab-separated CSVs.
     rows = survey_rows(rng, forebyg, fjord, 0.72, 0.08, FREE_TEXT["forebyg"])
-    table = plain_table(rows, forebyg, "text", "flags")
-    _excel(folder / "fjord" / "forebyg_2026.xlsx", {"Svar": [list(table.columns), *table.values.tolist()]})
+    _surveyxact_csv(folder / "fjord" / "forebyg_2026_surveyxact", surveyxact_tables(rows, forebyg, fjord.members))
     newcomer = Practice("045612", "Lægerne Nyhavn", 3300)
     practices_2026 = (*fjord.practices[1:], newcomer)
     counts = referral_counts(rng, practices_2026, 1.25)
@@ -278,7 +345,7 @@ def write_demo(folder: Path) -> Path:
     _excel(folder / "aa" / "tilmeldte.xlsx",
            {"Tilmeldte": [list(listed.columns), *listed.astype(object).values.tolist()]})
     rows = survey_rows(rng, forebyg, aa, 0.61, 0.03, FREE_TEXT["forebyg"])
-    _csv(folder / "aa" / "forebyg_2026.csv", plain_table(rows, forebyg, "id", "flags"), sep="\t")
+    _excel(folder / "aa" / "forebyg_2026_surveyxact.xlsx", surveyxact_tables(rows, forebyg, aa.members))
 
     # Åklyngen, acute functions with local edits: q10 removed, one local question added.
     rows = survey_rows(rng, akut, aa, 0.85, -0.1, FREE_TEXT["akut"])
@@ -298,12 +365,13 @@ def write_demo(folder: Path) -> Path:
          "period": {"start": "2025-01-01", "end": "2025-12-31"}},
         {"id": "fjord-2026-forebyg", "cluster": fjord.name, "municipality": fjord.municipality,
          "package": "forebyggelse-rehabilitering", "round": "follow-up",
-         "baseline": "fjord-2025-forebyg", "survey": "fjord/forebyg_2026.xlsx",
+         "baseline": "fjord-2025-forebyg", "survey": "fjord/forebyg_2026_surveyxact",
          "invited": fjord.members, "referrals": "fjord/henvisninger_2026.csv",
          "listed_patients": "fjord/tilmeldte_2026.csv",
          "period": {"start": "2026-01-01", "end": "2026-12-31"}},
         {"id": "aa-2026-forebyg", "cluster": aa.name, "municipality": aa.municipality,
-         "package": "forebyggelse-rehabilitering", "round": "baseline", "survey": "aa/forebyg_2026.csv",
+         "package": "forebyggelse-rehabilitering", "round": "baseline",
+         "survey": "aa/forebyg_2026_surveyxact.xlsx",
          "invited": aa.members, "referrals": "aa/henvisninger.xlsx", "listed_patients": "aa/tilmeldte.xlsx",
          "period": {"start": "2025-07-01", "end": "2026-06-30"}},
         {"id": "aa-2026-akut", "cluster": aa.name, "municipality": aa.municipality,

@@ -17,6 +17,7 @@ class Problem:
     row: int | None = None
     column: str | None = None
     severity: str = "error"  # "error" stops the order, "warning" is reported
+    line: int | None = None  # a line of a text file such as orders.yaml (instead of a row)
 
     def location(self) -> str:
         parts = [self.file]
@@ -24,6 +25,8 @@ class Problem:
             parts.append(f"sheet '{self.sheet}'")
         if self.row is not None:
             parts.append(f"row {self.row}")
+        if self.line is not None:
+            parts.append(f"line {self.line}")
         if self.column:
             parts.append(f"column '{self.column}'")
         return ", ".join(parts)

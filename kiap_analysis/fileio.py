@@ -61,3 +61,16 @@ def sha256_file(path: Path | str) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def sha256_path(path: Path | str) -> str:
+    """A file's sha256, or for a folder (a SurveyXact CSV export) the sha256 of its files'
+    relative names and contents in sorted order."""
+    path = Path(path)
+    if path.is_file():
+        return sha256_file(path)
+    digest = hashlib.sha256()
+    for child in sorted(p for p in path.rglob("*") if p.is_file()):
+        digest.update(child.relative_to(path).as_posix().encode("utf-8") + b"\0")
+        digest.update(sha256_file(child).encode("ascii"))
+    return digest.hexdigest()

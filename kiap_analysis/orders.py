@@ -124,6 +124,9 @@ class _LineLoader(yaml.SafeLoader):
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
     mapping = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
+    mapping["__lines__"] = {
+        loader.construct_object(key): key.start_mark.line + 1 for key, _ in node.value
+    }
     return mapping
 
 
@@ -132,7 +135,7 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 
 def _strip_lines(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
+        return {k: _strip_lines(v) for k, v in value.items() if k not in ("__line__", "__lines__")}
     if isinstance(value, list):
         return [_strip_lines(v) for v in value]
     return value
@@ -179,8 +182,10 @@ def _parse_entry(item: Any, index: int, path: Path, base_dir: Path) -> OrderEntr
     line = item.get("__line__")
     problems: list[Problem] = []
 
+    lines = item.get("__lines__", {})
+
     def problem(column: str, message: str, fix: str) -> None:
-        problems.append(Problem(str(path), message, fix, row=line, column=column))
+        problems.append(Problem(str(path), message, fix, line=lines.get(column, line), column=column))
 
     raw_id = item.get("id")
     order_id = str(raw_id).strip() if raw_id is not None else ""
@@ -189,7 +194,7 @@ def _parse_entry(item: Any, index: int, path: Path, base_dir: Path) -> OrderEntr
                 "give it an id of letters, digits, '.', '_' or '-', e.g. kool-2026-akut")
         order_id = fallback_id
     for key in item:
-        if key not in KNOWN_FIELDS and key != "__line__":
+        if key not in KNOWN_FIELDS and key not in ("__line__", "__lines__"):
             problem(str(key), f"unknown field '{key}'", f"use one of: {', '.join(sorted(KNOWN_FIELDS))}")
 
     def text(key: str, required: bool = True) -> str:
@@ -235,7 +240,8 @@ def _parse_entry(item: Any, index: int, path: Path, base_dir: Path) -> OrderEntr
         problem("survey_map", "survey_map must map question ids to export variables",
                 "write e.g. survey_map: {q1: s_1}")
         survey_map = {}
-    survey_map = {str(k): str(v) for k, v in survey_map.items() if k != "__line__"}
+    survey_map = {str(k): v if isinstance(v, list) else str(v) for k, v in survey_map.items()
+                  if k not in ("__line__", "__lines__")}
 
     order = Order(
         id=order_id,

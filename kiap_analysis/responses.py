@@ -87,3 +87,26 @@ def schema(spec: PackageSpec) -> pa.DataFrameSchema:
             allowed = list(question.categories)
             columns[slot.column] = pa.Column(object, pa.Check.isin(allowed), nullable=True)
     return pa.DataFrameSchema(columns, strict=True, ordered=False, coerce=False)
+
+
+def build_responses(records: list[dict], spec: PackageSpec) -> pd.DataFrame:
+    """The canonical table from one dict per respondent (missing slots become NA)."""
+    frame = empty_responses(spec)
+    if not records:
+        return frame
+    data = pd.DataFrame.from_records(records)
+    out = {}
+    for column in frame.columns:
+        values = data[column] if column in data else pd.Series([None] * len(data))
+        dtype = frame[column].dtype
+        if str(dtype) == "boolean":
+            out[column] = pd.array(values.tolist(), dtype="boolean")
+        elif column == "is_complete":
+            out[column] = values.astype(bool).to_numpy()
+        elif column == "source_row":
+            out[column] = values.astype("int64").to_numpy()
+        else:
+            out[column] = pd.Series(values.tolist(), dtype=object).where(values.notna().to_numpy(), None)
+    result = pd.DataFrame(out)
+    result["respondent_id"] = result["respondent_id"].astype(str)
+    return result[list(frame.columns)]

@@ -22,6 +22,6 @@ def validate_orders(orders_path: Path) -> dict[str, list[Problem]]:
             except InputError as exc:
                 problems += exc.problems
             except KiapError as exc:
-                problems.append(Problem(str(orders_path), str(exc), "", row=entry.order.line if entry.order else None))
+                problems.append(Problem(str(orders_path), str(exc), "", line=entry.order.line if entry.order else None))
         found[entry.id] = problems
     return found

@@ -83,9 +83,9 @@ def test_bad_cells_name_row_and_column(tmp_path):
     with pytest.raises(InputError) as info:
         read_referrals(write(tmp_path / "bad.csv", text), OFFERS, None, "bad.csv")
     problems = info.value.problems
-    assert [(p.row, p.message) for p in problems] == [
-        (2, "expected a whole number, got 'tre'"),
-        (3, "expected a ydernummer (digits only) in the practice column")]
+    assert [(p.row, p.column, p.message) for p in problems] == [
+        (2, "Antal", "expected a whole number, got 'tre'"),
+        (3, "Ydernummer", "expected a ydernummer (digits only) in the practice column")]
     assert all("Lægerne X" not in str(p) for p in problems)  # a practice name is never echoed
 
 

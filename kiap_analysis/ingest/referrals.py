@@ -23,7 +23,7 @@ from ..orders import Period
 from ..responses import normalise
 from ..spec import Offer
 from .cells import CellError, is_total_label, parse_count, parse_date, parse_ydernummer
-from .tables import RawTable, cell_text, column_letter, read_table
+from .tables import RawTable, cell_text, column_letter, guarded, read_table
 
 HEADER_SCAN_ROWS = 20
 _PRACTICE = re.compile(r"yder|praksis|klinik|lægehus|laegehus|practice|lægepraksis")
@@ -148,6 +148,7 @@ def _find_header(table: RawTable, matcher: OfferMatcher) -> tuple[int, _Columns]
     return best[0], best[2]
 
 
+@guarded
 def read_referrals(path: Path, offers: Sequence[Offer], period: Period | None, label: str) -> ReferralIngest:
     table = read_table(path, label)
     matcher = OfferMatcher(offers)
@@ -195,28 +196,35 @@ def read_referrals(path: Path, offers: Sequence[Offer], period: Period | None, l
             continue
         try:
             ydernummer = parse_ydernummer(practice_cell)
-        except CellError as exc:
+        except CellError as exc:  # reported; the row's other cells are still checked
             problems.append(table.problem(str(exc), "write the practice's 6-digit ydernummer",
                                           row=row_pos, column=headers[columns.practice] or
                                           column_letter(columns.practice)))
-            continue
-        if columns.name is not None and cell_text(row.iloc[columns.name]):
+            ydernummer = ""
+        if columns.name is not None and ydernummer and cell_text(row.iloc[columns.name]):
             names[ydernummer] = cell_text(row.iloc[columns.name])
-        try:
-            if shape.startswith("lang"):
-                offer_name = cell_text(row.iloc[columns.offer])
-                records.append((ydernummer, offer_name, parse_count(row.iloc[columns.count])))
-            elif shape.startswith("bred"):
-                for pos, offer_label in columns.offers:
-                    records.append((ydernummer, offer_label, parse_count(row.iloc[pos])))
-            else:
+        if shape.startswith("lang"):
+            cells = [(columns.count, cell_text(row.iloc[columns.offer]))]
+        elif shape.startswith("bred"):
+            cells = list(columns.offers)
+        else:
+            cells = []
+            try:
                 day = parse_date(row.iloc[columns.date])
-                if not period.contains(day):  # type: ignore[union-attr]
-                    dropped.append((row_pos + 1, "outside the period"))
-                    continue
-                records.append((ydernummer, cell_text(row.iloc[columns.offer]), 1))
-        except CellError as exc:
-            problems.append(table.problem(str(exc), "correct the cell", row=row_pos))
+            except CellError as exc:
+                problems.append(table.problem(str(exc), "write the date as DD-MM-YYYY", row=row_pos,
+                                              column=headers[columns.date]))
+                continue
+            if not period.contains(day):  # type: ignore[union-attr]
+                dropped.append((row_pos + 1, "outside the period"))
+                continue
+            records.append((ydernummer, cell_text(row.iloc[columns.offer]), 1))
+        for pos, offer_name in cells:
+            try:
+                records.append((ydernummer, offer_name, parse_count(row.iloc[pos])))
+            except CellError as exc:
+                problems.append(table.problem(str(exc), "write the number of referrals (blank means 0)",
+                                              row=row_pos, column=headers[pos] or column_letter(pos)))
     if problems:
         raise InputError(problems)
 
@@ -254,6 +262,7 @@ class ListedIngest:
     practice_names: dict[str, str] = field(default_factory=dict)
 
 
+@guarded
 def read_listed_patients(path: Path, label: str) -> ListedIngest:
     table = read_table(path, label)
     header_row = practice = name = count = None

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..errors import InputError, Problem
 from ..spec import PackageSpec
+from .tables import guarded
 
 
 @dataclass
@@ -23,19 +24,23 @@ class SurveyIngest:
     warnings: list[Problem] = field(default_factory=list)
     unmapped_questions: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    invited: int | None = None  # people the export lists (SurveyXact: everyone distributed to)
 
 
+@guarded
 def read_survey(
     path: Path, spec: PackageSpec, survey_map: Mapping[str, str] | None = None, label: str | None = None
 ) -> SurveyIngest:
-    """Read a survey export in any supported form."""
-    from . import survey_table  # local import keeps the dispatcher free of reader details
+    """Read a survey export in any supported form; every failure is an InputError."""
+    from . import survey_table, surveyxact  # the dispatcher stays free of reader details
 
     label = label or path.name
     survey_map = dict(survey_map or {})
     if not path.exists():
         raise InputError(Problem(label, "the survey file does not exist", "check 'survey:' in the orders file"))
+    if surveyxact.is_surveyxact(path):
+        return surveyxact.read_surveyxact(path, spec, survey_map, label)
     if path.is_dir():
-        raise InputError(Problem(label, "a folder of CSV files is a SurveyXact export, which this "
-                                 "version does not read yet", "export the survey as one table"))
+        raise InputError(Problem(label, "the folder holds no SurveyXact dataset.csv",
+                                 "point 'survey:' at the export's folder or at one table"))
     return survey_table.read_plain_table(path, spec, survey_map, label)

@@ -34,7 +34,9 @@ PERSONAL_NAMES = re.compile(
 COMPLETE_VALUES = {"1", "ja", "yes", "true", "completed", "complete", "gennemført", "gennemfort",
                    "fuldført", "fuldfort", "færdig"}
 PARTIAL_VALUES = {"0", "nej", "no", "false", "partial", "partially completed", "delvis",
-                  "delvist", "delvist gennemført", "påbegyndt", "started", "ikke gennemført"}
+                  "delvist", "delvist gennemført", "påbegyndt", "started", "ikke gennemført",
+                  "nogen svar", "noen svar", "ny", "new", "distribueret", "distributed", "frafaldet",
+                  "frafalt", "dropped out"}
 
 
 @dataclass(frozen=True)

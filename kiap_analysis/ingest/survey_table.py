@@ -9,10 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-import pandas as pd
-
 from ..errors import InputError
-from ..responses import empty_responses, normalise
+from ..responses import build_responses, normalise
 from ..spec import PackageSpec
 from .survey import SurveyIngest
 from .survey_columns import (
@@ -128,7 +126,7 @@ def read_plain_table(
             "correct the answer text, or add it to the question's scale/options in the spec",
             row=rows[0], column=column_letter(pos), severity="warning"))
 
-    responses = _frame(records, spec)
+    responses = build_responses(records, spec)
     form = "plain table"
     if table.encoding:
         delimiter = {"\t": "tab"}.get(table.delimiter or "", table.delimiter)
@@ -170,25 +168,3 @@ def _convert(match: ColumnMatch, value: str):
         return
     label = label_lookup(question).get(normalise(value))
     yield slot.column, label, (value if label is None else None)
-
-
-def _frame(records: list[dict], spec: PackageSpec) -> pd.DataFrame:
-    frame = empty_responses(spec)
-    if not records:
-        return frame
-    data = pd.DataFrame.from_records(records)
-    out = {}
-    for column in frame.columns:
-        values = data[column] if column in data else pd.Series([None] * len(data))
-        dtype = frame[column].dtype
-        if str(dtype) == "boolean":
-            out[column] = pd.array(values.tolist(), dtype="boolean")
-        elif column == "is_complete":
-            out[column] = values.astype(bool).to_numpy()
-        elif column == "source_row":
-            out[column] = values.astype("int64").to_numpy()
-        else:
-            out[column] = pd.Series(values.tolist(), dtype=object).where(values.notna().to_numpy(), None)
-    result = pd.DataFrame(out)
-    result["respondent_id"] = result["respondent_id"].astype(str)
-    return result[list(frame.columns)]

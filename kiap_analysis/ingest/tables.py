@@ -3,17 +3,45 @@
 from __future__ import annotations
 
 import datetime as dt
-import zipfile
+import functools
+import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError, Problem
+from ..errors import InputError, KiapError, Problem
 from . import text as textfile
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+
+
+def unreadable(label: str, exc: Exception) -> InputError:
+    """The error for a file that broke a reader in a way the reader does not name itself."""
+    return InputError(Problem(label, f"the file cannot be read ({type(exc).__name__}: {exc})",
+                              "check that it is one of the formats DESIGN.md names, saved again from "
+                              "the program that made it"))
+
+
+def guarded(reader: Callable) -> Callable:
+    """Make every failure of a reader an InputError naming the file: a file no reader
+    anticipated fails its order with a message, never with a traceback."""
+    signature = inspect.signature(reader)
+
+    @functools.wraps(reader)
+    def wrapper(*args, **kwargs):
+        try:
+            return reader(*args, **kwargs)
+        except KiapError:
+            raise
+        except Exception as exc:
+            bound = signature.bind_partial(*args, **kwargs).arguments
+            label = bound.get("label") or Path(str(bound.get("path", "?"))).name
+            raise unreadable(str(label), exc) from exc
+
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -35,7 +63,7 @@ class RawTable:
 
 def cell_text(value: object) -> str:
     """A cell as trimmed text: Excel's 12345.0 -> '12345', dates -> ISO, blanks -> ''."""
-    if value is None:
+    if value is None or value is pd.NaT:
         return ""
     if isinstance(value, float):
         if value != value:  # NaN
@@ -47,8 +75,6 @@ def cell_text(value: object) -> str:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    if value is pd.NaT:
-        return ""
     return str(value).strip()
 
 
@@ -100,7 +126,7 @@ def excel_sheets(path: Path, label: str) -> list[str]:
     try:
         with pd.ExcelFile(path, engine="openpyxl") as book:
             return [str(s) for s in book.sheet_names]
-    except (zipfile.BadZipFile, ValueError, KeyError, OSError) as exc:
+    except Exception as exc:  # not a workbook at all, or a damaged one
         raise InputError(Problem(label, f"cannot open the workbook: {exc}",
                                  "save it again from Excel as .xlsx")) from exc
 
@@ -109,7 +135,7 @@ def read_excel_sheet(path: Path, label: str, sheet: str | int = 0) -> RawTable:
     """One sheet's cells; Excel numbers stay numbers so ydernumre can be repaired later."""
     try:
         cells = pd.read_excel(path, sheet_name=sheet, header=None, dtype=object, engine="openpyxl")
-    except (zipfile.BadZipFile, ValueError, KeyError, OSError, IndexError) as exc:
+    except Exception as exc:  # openpyxl and pandas raise many kinds for a damaged workbook
         raise InputError(Problem(label, f"cannot read sheet {sheet!r}: {exc}",
                                  "save it again from Excel as .xlsx", sheet=str(sheet))) from exc
     cells = cells.astype(object).where(cells.notna(), None).reset_index(drop=True)

@@ -1,0 +1,486 @@
+"""SurveyXact exports: one .xlsx (Dataset + Structure or Variables + Labels) or a folder of
+dataset/structure/labels CSV files (any encoding and delimiter the text reader detects).
+
+The layout follows the R package readSX (NIFU-NO/readSX, R/read_surveyxact.R) and its
+sample exports. Known quirks handled here:
+- structure CSVs carry an empty trailing column; labels carry trailing spaces;
+- a Labels sheet may have no header row; several Dataset sheets are joined side by side;
+- multi-choice questions are one 0/1 column per option, matched by the option's text
+  (choiceValue order need not follow column order); non-respondents hold 0 in every option
+  column, so bases come from the respondent status, never from these columns;
+- the status is the 'statoverall' question (one 0/1 column per status, or one coded column);
+- 'Ved ikke' is an ordinary code of the scale and is mapped per question by its label;
+- scales that label only their end points ('1 = Meget dårligt', '2', '3', '4', '5 = Meget godt')
+  are mapped by position between the labelled end points.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError, Problem
+from ..responses import build_responses, normalise, normalise_question, question_slots
+from ..spec import Choice, PackageSpec, Question
+from .survey import SurveyIngest
+from .survey_columns import column_role, parse_flag
+from .tables import RawTable, cell_text, column_letter, excel_sheets, read_excel_sheet, read_text_table
+
+STRUCTURE_COLUMNS = {
+    "question": ("questionname", "question name", "spørgsmålsnavn"),
+    "variable": ("variablename", "variable name", "variable", "variabel", "variabelnavn", "name"),
+    "type": ("questiontype", "question type", "type"),
+    "subtype": ("subtype", "sub type", "undertype"),
+    "text": ("questiontext", "question text", "label", "variable label", "variablelabel", "text",
+             "spørgsmålstekst", "tekst"),
+    "choice_value": ("choicevalue", "choice value", "værdi"),
+    "choice_text": ("choicetext", "choice text", "svarmulighed"),
+}
+LABEL_HEADER = {"variablename", "variable", "variabel", "value", "værdi", "valuelabel", "label", "etiket"}
+STATUS_QUESTION = "statoverall"
+STATUS_COMPLETE = {"gennemført", "gjennomført", "completed", "complete", "fuldført", "besvaret"}
+STATUS_PARTIAL = {"nogen svar", "noen svar", "some answers", "partially completed", "delvis", "delvist besvaret"}
+DONT_KNOW = {"ved ikke", "vet ikke", "ved ej", "ved det ikke", "don't know", "dont know", "do not know",
+             "kan ikke vurdere", "ved ikke/ikke relevant"}
+
+
+@dataclass
+class Export:
+    """The three tables of an export, as raw cells, and where they came from."""
+
+    dataset: RawTable
+    structure: RawTable
+    labels: RawTable
+    form: str
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    question: str
+    subtype: str  # "single" | "multiple" | "string"
+    text: str
+    choice_value: str = ""
+    choice_text: str = ""
+
+
+@dataclass
+class _Target:
+    """Where an export variable's values go in the canonical table."""
+
+    question: Question
+    column: str | None  # canonical slot column; None for a spec multi-choice fed by a single variable
+    kind: str  # "scale" | "flag" | "text" | "single_to_multi"
+    codes: dict[str, str] = field(default_factory=dict)  # export code -> spec label
+
+
+def is_surveyxact(path: Path) -> bool:
+    """A folder of dataset/structure CSVs, or a workbook with Dataset and Structure sheets."""
+    if path.is_dir():
+        return _find_csv(path, "dataset") is not None
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            sheets = [normalise(s) for s in excel_sheets(path, path.name)]
+        except InputError:
+            return False
+        return any(s.startswith("dataset") for s in sheets) and any(
+            s in ("structure", "variables") for s in sheets)
+    return False
+
+
+def _find_csv(folder: Path, stem: str) -> Path | None:
+    for candidate in sorted(folder.iterdir()):
+        if candidate.is_file() and candidate.suffix.lower() in (".csv", ".txt", ".tsv") and \
+                normalise(candidate.stem).startswith(stem):
+            return candidate
+    return None
+
+
+def load_export(path: Path, label: str) -> Export:
+    if path.is_dir():
+        found = {name: _find_csv(path, name) for name in ("dataset", "structure", "labels")}
+        if found["structure"] is None:
+            found["structure"] = _find_csv(path, "variables")
+        missing = [name for name, file in found.items() if file is None]
+        if missing:
+            raise InputError(Problem(label, f"the SurveyXact folder lacks {', '.join(missing)}.csv",
+                                     "export the survey again with dataset, structure and labels"))
+        tables = {name: read_text_table(file, f"{label}/{file.name}") for name, file in found.items()}
+        first = tables["dataset"]
+        delimiter = {"\t": "tab"}.get(first.delimiter or "", first.delimiter)
+        form = f"SurveyXact (CSV-filer, {first.encoding}, '{delimiter}')"
+        return Export(tables["dataset"], tables["structure"], tables["labels"], form)
+    sheets = excel_sheets(path, label)
+    keyed = {normalise(s): s for s in sheets}
+    data_sheets = [s for s in sheets if normalise(s).startswith("dataset")]
+    structure_sheet = keyed.get("structure") or keyed.get("variables")
+    labels_sheet = keyed.get("labels")
+    if not data_sheets or structure_sheet is None or labels_sheet is None:
+        raise InputError(Problem(label, "a SurveyXact workbook needs the sheets Dataset, Structure "
+                                 f"(or Variables) and Labels; it has {', '.join(sheets)}",
+                                 "export the survey again from SurveyXact as Excel"))
+    dataset = _join_datasets([read_excel_sheet(path, label, s) for s in data_sheets])
+    structure = read_excel_sheet(path, label, structure_sheet)
+    labels = read_excel_sheet(path, label, labels_sheet)
+    return Export(dataset, structure, labels, "SurveyXact (Excel)")
+
+
+def _join_datasets(parts: list[RawTable]) -> RawTable:
+    """Several Dataset sheets side by side (SurveyXact splits wide exports)."""
+    if len(parts) == 1:
+        return parts[0]
+    heights = {len(p.cells) for p in parts}
+    if len(heights) != 1:
+        raise InputError(parts[0].problem(
+            f"the Dataset sheets have different numbers of rows ({sorted(heights)})",
+            "export the survey again; the sheets must describe the same respondents"))
+    seen: set[str] = set()
+    columns = []
+    for part in parts:
+        for pos in range(part.cells.shape[1]):
+            header = cell_text(part.cells.iat[0, pos])
+            if header and header in seen:
+                continue  # a key column repeated on every sheet
+            seen.add(header)
+            columns.append(part.cells.iloc[:, pos].reset_index(drop=True))
+    if not columns:
+        raise InputError(parts[0].problem("the Dataset sheets are empty", "export the survey again"))
+    cells = pd.concat(columns, axis=1, ignore_index=True)
+    return RawTable(cells, parts[0].file, sheet=" + ".join(p.sheet or "" for p in parts))
+
+
+# ------------------------------------------------------------------ structure and labels
+
+
+def _structure(table: RawTable) -> list[Variable]:
+    headers = [normalise(cell_text(v)) for v in table.cells.iloc[0]] if len(table.cells) else []
+    where = {}
+    for key, aliases in STRUCTURE_COLUMNS.items():
+        pos = next((i for i, h in enumerate(headers) if h in aliases), None)
+        if pos is not None:
+            where[key] = pos
+    if "variable" not in where or "text" not in where:
+        raise InputError(table.problem(
+            "the structure table needs the columns variableName and questionText",
+            "export the survey again from SurveyXact (the Structure sheet or structure.csv)", row=0))
+    variables = []
+    for row_pos in range(1, len(table.cells)):
+        row = table.cells.iloc[row_pos]
+
+        def get(key: str, row=row) -> str:
+            return cell_text(row.iloc[where[key]]) if key in where else ""
+
+        name = get("variable")
+        if not name:
+            continue
+        subtype = normalise(get("subtype") or get("type"))
+        kind = "multiple" if subtype.startswith("multi") else (
+            "string" if subtype in ("string", "open", "text", "tekst", "numeric", "number") else "single")
+        variables.append(Variable(name=name, question=get("question") or name, subtype=kind,
+                                  text=get("text"), choice_value=get("choice_value"),
+                                  choice_text=get("choice_text")))
+    return variables
+
+
+def _labels(table: RawTable) -> dict[str, dict[str, str]]:
+    """variable -> {code: label}; a header row, if there is one, is skipped."""
+    labels: dict[str, dict[str, str]] = {}
+    if table.cells.shape[1] < 3:
+        raise InputError(table.problem("the labels table needs three columns (variable, value, label)",
+                                       "export the survey again from SurveyXact"))
+    for row_pos in range(len(table.cells)):
+        variable, value, text = (cell_text(table.cells.iat[row_pos, i]) for i in range(3))
+        if row_pos == 0 and normalise(variable) in LABEL_HEADER and normalise(value) in LABEL_HEADER:
+            continue
+        if variable:
+            labels.setdefault(variable, {})[value] = text.strip()
+    return labels
+
+
+# ------------------------------------------------------------------ mapping
+
+
+def _number(code: str) -> float:
+    try:
+        return float(code.replace(",", "."))
+    except ValueError:
+        return float("inf")
+
+
+def scale_codes(codes: Mapping[str, str], question: Question) -> tuple[dict[str, str], list[str]]:
+    """Export code -> spec label for one scale question, and the codes left unmapped.
+
+    Labels that name a category map directly ('Ved ikke' and its variants to the scale's
+    don't-know label). Codes whose labels are bare numbers or blank ('2', '3', '4' between
+    labelled end points) map by position, in the direction the labelled codes show.
+    """
+    categories = {normalise(c): c for c in question.categories}
+    dont_know = question.scale.dont_know if question.scale else None
+    mapped: dict[str, str] = {}
+    for code, text in codes.items():
+        key = normalise(text)
+        if key in categories:
+            mapped[code] = categories[key]
+        elif dont_know and key in DONT_KNOW:
+            mapped[code] = dont_know
+    levels = list(question.scale.levels) if question.scale else []
+    rest_levels = [level for level in levels if level not in mapped.values()]
+    rest_codes = [c for c in codes if c not in mapped and _number(c) != float("inf")]
+    unlabelled = all(normalise(codes[c]) in ("", normalise(c)) for c in rest_codes)
+    if rest_levels and len(rest_codes) == len(rest_levels) and unlabelled:
+        anchors = sorted((_number(c), levels.index(label)) for c, label in mapped.items() if label in levels)
+        descending = len(anchors) >= 2 and anchors[0][1] > anchors[-1][1]
+        ordered = sorted(rest_codes, key=_number, reverse=descending)
+        mapped.update(dict(zip(ordered, rest_levels, strict=True)))
+    return mapped, [c for c in codes if c not in mapped]
+
+
+def _option_for(text: str, options: tuple[Choice, ...]) -> Choice | None:
+    key = normalise(text)
+    for option in options:
+        if key in (normalise(option.label), normalise(option.id)) or \
+                normalise_question(text) == normalise_question(option.label):
+            return option
+    return None
+
+
+class _Mapper:
+    """Matches the export's questions to the spec's, collecting warnings as it goes."""
+
+    def __init__(self, spec: PackageSpec, survey_map: Mapping[str, str], labels, file: str):
+        self.spec = spec
+        self.labels = labels
+        self.file = file
+        self.warnings: list[Problem] = []
+        self.override: dict[str, Question] = {}
+        for qid, ref in survey_map.items():
+            if qid not in spec.question_ids():
+                self.warnings.append(Problem(file, f"survey_map names question '{qid}', which the "
+                                             "package does not have", "correct survey_map in the orders file",
+                                             severity="warning"))
+                continue
+            for name in (ref if isinstance(ref, list) else [ref]):
+                self.override[normalise(str(name))] = spec.question(qid)
+        self.texts = {}
+        for question in spec.questions:
+            for text in (question.text, question.short):
+                if text:
+                    self.texts.setdefault(normalise_question(text), question)
+
+    def question_for(self, variables: list[Variable]) -> tuple[Question | None, Choice | None]:
+        """The spec question (and grid item) one export question feeds."""
+        first = variables[0]
+        for key in (first.question, first.name):
+            if normalise(key) in self.override:
+                question = self.override[normalise(key)]
+                item = None
+                if question.type == "likert_grid":
+                    item = self._grid_item(question, first.text)
+                return question, item
+        question = self.texts.get(normalise_question(first.text))
+        if question is not None and question.type != "likert_grid":
+            return question, None
+        head, sep, tail = first.text.rpartition(" - ")
+        if sep:
+            question = self.texts.get(normalise_question(head))
+            if question is not None and question.type == "likert_grid":
+                return question, self._grid_item(question, tail)
+        return None, None
+
+    @staticmethod
+    def _grid_item(question: Question, text: str) -> Choice | None:
+        tail = text.rpartition(" - ")[2] if " - " in text else text
+        return _option_for(tail, question.items)
+
+    def targets(self, variables: list[Variable], dataset_columns: dict[str, int]) -> dict[int, _Target]:
+        question, item = self.question_for(variables)
+        if question is None:
+            return {}
+        found: dict[int, _Target] = {}
+        present = [v for v in variables if v.name in dataset_columns]
+        if question.type == "multi_choice" and variables[0].subtype == "multiple":
+            for variable in present:
+                option = _option_for(variable.choice_text, question.options)
+                if option is None:
+                    self.warnings.append(Problem(
+                        self.file, f"option '{variable.choice_text}' of {question.id} ({variable.name}) "
+                        "matches no option of the package's question and is not counted",
+                        "add the option to the question in the spec, or correct its text", column=variable.name,
+                        severity="warning"))
+                    continue
+                found[dataset_columns[variable.name]] = _Target(question, f"{question.id}.{option.id}", "flag")
+            return found
+        variable = present[0] if present else None
+        if variable is None:
+            return {}
+        codes = self.labels.get(variable.name, {})
+        if question.type == "free_text":
+            return {dataset_columns[variable.name]: _Target(question, question.id, "text")}
+        if question.type == "multi_choice":  # one coded column whose labels are the options
+            mapping = {code: o.label for code, text in codes.items() if (o := _option_for(text, question.options))}
+            return {dataset_columns[variable.name]: _Target(question, None, "single_to_multi", mapping)}
+        mapping, unmapped = scale_codes(codes, question) if question.scale else (
+            {c: o.label for c, t in codes.items() if (o := _option_for(t, question.options))},
+            [c for c, t in codes.items() if _option_for(t, question.options) is None])
+        for code in unmapped:
+            self.warnings.append(Problem(
+                self.file, f"answer code {code} ('{codes[code]}') of {question.id} ({variable.name}) matches "
+                "no answer of the package's question; answers with it are left out",
+                "add the answer to the question's scale or options in the spec", column=variable.name,
+                severity="warning"))
+        if question.type == "likert_grid":
+            if item is None:
+                return {}
+            column = f"{question.id}.{item.id}"
+        else:
+            column = question.id
+        return {dataset_columns[variable.name]: _Target(question, column, "scale", mapping)}
+
+
+# ------------------------------------------------------------------ reading
+
+
+def _status_reader(groups: dict[str, list[Variable]], columns: dict[str, int], labels):
+    """A function row -> 'complete' | 'partial' | 'none', or None when the export has no status."""
+    group = next((g for q, g in groups.items() if normalise(q) == STATUS_QUESTION), None)
+    if group is None:
+        return None
+
+    def classify(text: str) -> str:
+        key = normalise(text)
+        if key in STATUS_COMPLETE:
+            return "complete"
+        if key in STATUS_PARTIAL:
+            return "partial"
+        return "none"
+
+    flags = [(columns[v.name], v.choice_text) for v in group if v.name in columns and v.subtype == "multiple"]
+    if flags:
+        def from_flags(row) -> str:
+            for pos, text in flags:
+                if parse_flag(cell_text(row.iloc[pos])):
+                    return classify(text)
+            return "none"
+        return from_flags
+    single = next((v for v in group if v.name in columns), None)
+    if single is None:
+        return None
+    codes = labels.get(single.name, {})
+
+    def from_code(row) -> str:
+        value = cell_text(row.iloc[columns[single.name]])
+        return classify(codes.get(value, value))
+    return from_code
+
+
+def read_surveyxact(path: Path, spec: PackageSpec, survey_map: Mapping[str, str], label: str) -> SurveyIngest:
+    export = load_export(path, label)
+    variables = _structure(export.structure)
+    labels = _labels(export.labels)
+    data = export.dataset
+    if len(data.cells) == 0:
+        raise InputError(data.problem("the dataset is empty", "export the survey again with its answers"))
+    headers = [cell_text(v) for v in data.cells.iloc[0]]
+    columns = {h: i for i, h in reversed(list(enumerate(headers))) if h}
+    groups: dict[str, list[Variable]] = {}
+    for variable in variables:
+        groups.setdefault(variable.question, []).append(variable)
+
+    mapper = _Mapper(spec, survey_map, labels, export.structure.file)
+    targets: dict[int, _Target] = {}
+    fed: dict[str, str] = {}
+    ignored = []
+    for name, group in groups.items():
+        if normalise(name) == STATUS_QUESTION:
+            continue
+        found = mapper.targets(group, columns)
+        if not found:
+            ignored.append(name)
+            continue
+        for pos, target in found.items():
+            key = target.column or target.question.id
+            if key in fed:
+                mapper.warnings.append(Problem(
+                    export.structure.file, f"{name} and {fed[key]} both feed {key}; {name} is not read",
+                    "map the question explicitly with survey_map", severity="warning"))
+                continue
+            fed[key] = name
+            targets[pos] = target
+    matched = {t.question.id for t in targets.values()}
+    unmapped = [qid for qid in spec.question_ids() if qid not in matched]
+    warnings = list(mapper.warnings)
+    for qid in unmapped:
+        warnings.append(Problem(export.structure.file,
+                                f"question {qid} ({spec.question(qid).title}) is not in the export; it is "
+                                "shown as 'ingen svar'", f"map it with survey_map: {{{qid}: <questionName>}}, "
+                                "or remove it locally with questions: {remove: [...]}", severity="warning"))
+
+    id_col = next((i for i, h in enumerate(headers) if column_role(h) == "respondent_id"), None)
+    status = _status_reader(groups, columns, labels)
+    records = []
+    unknown: dict[tuple[int, str], list[int]] = {}
+    invited = 0
+    for row_pos in range(1, len(data.cells)):
+        row = data.cells.iloc[row_pos]
+        if all(cell_text(v) == "" for v in row):
+            continue
+        invited += 1
+        state = status(row) if status else "complete"
+        record: dict[str, object] = {
+            "source_row": row_pos + 1,
+            "respondent_id": (cell_text(row.iloc[id_col]) if id_col is not None else "") or f"r{row_pos + 1}",
+            "is_complete": state == "complete",
+        }
+        for pos, target in targets.items():
+            value = cell_text(row.iloc[pos])
+            for column, parsed, bad in _convert(target, value):
+                if bad is not None:
+                    unknown.setdefault((pos, bad), []).append(row_pos)
+                if column is not None:
+                    record[column] = parsed
+        records.append(record)
+    for (pos, bad), rows in unknown.items():
+        warnings.append(data.problem(
+            f"{len(rows)} answer(s) with the unknown code '{bad}' in column '{headers[pos]}' are left out",
+            "check the Labels sheet, or add the answer to the question in the spec",
+            row=rows[0], column=column_letter(pos), severity="warning"))
+    return SurveyIngest(
+        responses=build_responses(records, spec), file=label, form=export.form, rows_read=len(records),
+        warnings=warnings, unmapped_questions=unmapped, ignored_columns=ignored,
+        invited=invited if status else None,
+    )
+
+
+def _convert(target: _Target, value: str):
+    """Yield (slot column, parsed value, unreadable code or None)."""
+    question = target.question
+    if target.kind == "flag":
+        if value == "":
+            yield target.column, None, None
+            return
+        flag = parse_flag(value)
+        yield target.column, flag, (value if flag is None else None)
+        return
+    if target.kind == "text":
+        yield target.column, value or None, None
+        return
+    if target.kind == "single_to_multi":
+        if value == "":
+            return
+        label = target.codes.get(value)
+        if label is None:
+            yield None, None, value
+            return
+        for slot in question_slots(question):
+            yield slot.column, slot.option.label == label, None
+        return
+    if value == "":
+        yield target.column, None, None
+        return
+    label = target.codes.get(value)
+    if label is None:  # an export with texts instead of codes
+        label = {normalise(c): c for c in question.categories}.get(normalise(value))
+    yield target.column, label, (value if label is None else None)
