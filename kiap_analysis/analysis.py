@@ -66,6 +66,7 @@ class OrderAnalysis:
     current: RoundResult
     baseline: RoundResult | None
     identifiers: dict[str, set[str]]  # private: ydernumre and practice names seen in the inputs
+    practices: dict[str, tuple[str, str]] = field(default_factory=dict)  # private: ydernummer -> (letter, name)
 
     @property
     def warnings(self) -> list[Problem]:
@@ -171,7 +172,22 @@ def analyse_referrals(
                                    level=SETTINGS.confidence, exact_below=SETTINGS.exact_poisson_below)
     rates.insert(0, "practice", rates.pop("practice_id").map(
         lambda p: p if p == metrics.CLUSTER else practice_label(p)))
+    rates["funnel"] = funnel_flags(rates)
     return ReferralResult(ingest, listed, rates, offers, warnings)
+
+
+def funnel_flags(rates: pd.DataFrame) -> list[str]:
+    """Per row: where the practice lies against its offer's funnel limits ('' inside)."""
+    cluster = rates[rates["practice"] == metrics.CLUSTER].set_index("offer")
+    flags = []
+    for row in rates.itertuples():
+        total = cluster.loc[row.offer]
+        if row.practice == metrics.CLUSTER or not row.is_rate_computed or not total["is_rate_computed"]:
+            flags.append("")
+        else:
+            flags.append(metrics.funnel_position(int(row.referrals), int(row.listed_patients),
+                                                 float(total["rate_per_1000"])))
+    return flags
 
 
 def _analyse_round(order: Order, spec: PackageSpec, referral_inputs, letters) -> RoundResult:
@@ -221,6 +237,7 @@ def analyse_order(
 
     identifiers: dict[str, set[str]] = {"ydernummer": set(), "practice_name": set()}
     letters: dict[str, str] = {}
+    names: dict[str, str] = {}
     if any(r is not None for r in referral_inputs):
         register = None if dry_run else PseudonymRegister(paths.private, order.cluster, load_key(paths.private))
         for inputs in referral_inputs:  # baseline first: its practices keep the first letters
@@ -234,8 +251,9 @@ def analyse_order(
             else:
                 letters.update(register.assign(ydernumre))
             identifiers["ydernummer"] |= ydernumre
-            identifiers["practice_name"] |= set(ingest.practice_names.values()) | set(
-                listed.practice_names.values())
+            names.update(ingest.practice_names)
+            names.update(listed.practice_names)
+            identifiers["practice_name"] |= set(names.values())
 
     results = []
     for (rnd_order, rnd_spec), inputs in zip(rounds, referral_inputs, strict=True):
@@ -247,7 +265,12 @@ def analyse_order(
         raise InputError(problems)
     current = results[-1]
     baseline = results[0] if len(results) == 2 else None
-    return OrderAnalysis(Path(orders_file), order, spec, current, baseline, identifiers)
+    current_ids = set()
+    if current.referrals is not None:
+        current_ids = set(current.referrals.ingest.counts["ydernummer"]) | set(
+            current.referrals.listed.listed["ydernummer"])
+    practices = {y: (letters[y], names.get(y, "")) for y in sorted(current_ids)}
+    return OrderAnalysis(Path(orders_file), order, spec, current, baseline, identifiers, practices)
 
 
 def processed_tables(analysis: OrderAnalysis, key: bytes | None) -> dict[str, pd.DataFrame]:

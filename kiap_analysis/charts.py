@@ -16,7 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
 from . import formatting as fmt
-from . import palette
+from . import metrics, palette
 from .spec import Scale
 
 STYLE = {
@@ -40,6 +40,14 @@ STYLE = {
     "svg.fonttype": "none",
 }
 MIN_LABEL_PCT = 7.0  # segments narrower than this get no label inside
+
+
+def _ticks() -> FuncFormatter:
+    """Axis numbers in Danish with the decimals a tick needs: '10', '2,5', '0,25'."""
+    def label(value: float, _pos) -> str:
+        decimals = next((d for d in (0, 1, 2) if abs(round(value, d) - value) < 1e-9), 2)
+        return fmt.number(value, decimals)
+    return FuncFormatter(label)
 
 
 def _axes(ax: Axes | None) -> Axes:
@@ -173,7 +181,7 @@ def plot_referral_rates(rates: pd.DataFrame, *, cluster_rate: float | None, ax: 
         ax.legend(loc="upper right")
     ax.set_xticks(x, rates["practice"].tolist(), rotation=0 if len(rates) <= 12 else 45)
     ax.set_ylim(0, top * 1.15 if top > 0 else 1.0)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v, 1 if top < 10 else 0)))
+    ax.yaxis.set_major_formatter(_ticks())
     ax.set_ylabel("Henvisninger pr. 1.000 tilmeldte patienter")
     ax.grid(axis="y", color=palette.GRID, linewidth=0.5)
     ax.set_axisbelow(True)
@@ -205,7 +213,7 @@ def plot_offer_rates(rates: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
             top = max(top, float(np.nanmax(high[ok])))
     ax.set_xticks(x, _wrap_labels(offers))
     ax.set_ylim(0, top * 1.15 if top > 0 else 1.0)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v, 1 if top < 10 else 0)))
+    ax.yaxis.set_major_formatter(_ticks())
     ax.set_ylabel("Henvisninger pr. 1.000 tilmeldte patienter")
     ax.grid(axis="y", color=palette.GRID, linewidth=0.5)
     ax.set_axisbelow(True)
@@ -227,3 +235,52 @@ def _wrap_labels(labels: Sequence[str], width: int = 16) -> list[str]:
         lines.append(line)
         wrapped.append("\n".join(lines))
     return wrapped
+
+
+def plot_funnel(rates: pd.DataFrame, *, cluster_rate: float, ax: Axes | None = None) -> Axes:
+    """Funnel plot: each practice's rate against its listed patients.
+
+    The cluster's rate is the centre line; 95 % and 99.8 % exact Poisson control limits
+    around it show how far a practice of that size can lie from it by chance. Practices
+    outside the limits are marked. ``rates``: practice, referrals, listed_patients,
+    rate_per_1000, is_rate_computed.
+    """
+    ax = _axes(ax)
+    shown = rates[rates["is_rate_computed"].astype(bool)].reset_index(drop=True)
+    patients = shown["listed_patients"].astype(float).to_numpy()
+    low_x = max(100.0, float(patients.min()) * 0.6) if len(patients) else 500.0
+    high_x = float(patients.max()) * 1.15 if len(patients) else 5000.0
+    grid = np.linspace(low_x, high_x, 200)
+    limits = metrics.funnel_limits(cluster_rate, grid)
+    styles = {0.95: (palette.LIMIT_95, "--", "95 %-grænser"), 0.998: (palette.LIMIT_998, ":", "99,8 %-grænser")}
+    for level, (colour, style, label) in styles.items():
+        part = limits[limits["level"] == level]
+        ax.plot(part["listed_patients"], part["high_per_1000"], color=colour, linestyle=style, linewidth=1.2,
+                label=label)
+        ax.plot(part["listed_patients"], part["low_per_1000"], color=colour, linestyle=style, linewidth=1.2)
+    ax.axhline(cluster_rate, color=palette.REFERENCE, linewidth=1.5,
+               label=f"Klyngen samlet: {fmt.rate(cluster_rate)}")
+    for row in shown.itertuples():
+        position = metrics.funnel_position(int(row.referrals), int(row.listed_patients), cluster_rate)
+        marker, colour, size = ("o", palette.PRIMARY, 60)
+        if position.endswith("99,8 %"):
+            marker, colour, size = ("D", palette.OUTLIER, 80)
+        elif position:
+            marker, colour, size = ("s", palette.SECONDARY, 70)
+        ax.scatter(row.listed_patients, row.rate_per_1000, marker=marker, color=colour, s=size, zorder=3,
+                   edgecolor="white", linewidth=0.8)
+        ax.annotate(str(row.practice).removeprefix("Praksis "), (row.listed_patients, row.rate_per_1000),
+                    textcoords="offset points", xytext=(6, 4), fontsize=10)
+    ax.scatter([], [], marker="s", color=palette.SECONDARY, label="Uden for 95 %")
+    ax.scatter([], [], marker="D", color=palette.OUTLIER, label="Uden for 99,8 %")
+    top = max(float(limits["high_per_1000"].max()), float(shown["rate_per_1000"].max()) if len(shown) else 0.0)
+    ax.set_ylim(0, top * 1.08 if top > 0 else 1.0)
+    ax.set_xlim(low_x, high_x)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v)))
+    ax.yaxis.set_major_formatter(_ticks())
+    ax.set_xlabel("Tilmeldte patienter")
+    ax.set_ylabel("Henvisninger pr. 1.000 tilmeldte")
+    ax.grid(color=palette.GRID, linewidth=0.5)
+    ax.set_axisbelow(True)
+    ax.legend(loc="upper right", fontsize=10)
+    return ax

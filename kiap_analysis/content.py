@@ -158,21 +158,37 @@ def _alt_offers(cluster: pd.DataFrame) -> str:
     return f"Søjlediagram: henvisninger pr. 1.000 tilmeldte patienter for klyngen: {parts}"
 
 
+FUNNEL_HOW_TO_READ = ("Tragten: hver prik er en praksis. Prikker uden for de stiplede grænser ligger længere fra "
+                     "klyngens niveau, end tilfældig variation forklarer ved praksis af den størrelse.")
+
+
 def _offer_block(result: ReferralResult, offer: str) -> Block:
     rows = result.rates[result.rates["offer"] == offer]
     practices = rows[rows["practice"] != metrics.CLUSTER]
     total = rows[rows["practice"] == metrics.CLUSTER].iloc[0]
     cluster_rate = float(total["rate_per_1000"]) if total["is_rate_computed"] else None
-    alt = ", ".join(f"{r.practice} {fmt.rate(r.rate_per_1000)}" for r in practices.itertuples())
+    rates_alt = ", ".join(f"{r.practice} {fmt.rate(r.rate_per_1000)}" for r in practices.itertuples())
+    outside = [f"{r.practice} ({r.funnel})" for r in practices.itertuples() if r.funnel]
+    alt = (f"Til venstre søjlediagram for {offer}: henvisninger pr. 1.000 tilmeldte patienter pr. praksis: "
+           f"{rates_alt}. Klyngen samlet: {fmt.rate(cluster_rate or float('nan'))}. Til højre tragtdiagram "
+           f"af raten mod antal tilmeldte; uden for grænserne: {', '.join(outside) or 'ingen'}.")
+
+    def draw(axes):
+        charts.plot_referral_rates(practices, cluster_rate=cluster_rate, ax=axes[0])
+        if cluster_rate is not None:
+            charts.plot_funnel(practices, cluster_rate=cluster_rate, ax=axes[1])
+        else:
+            axes[1].set_axis_off()
+        return axes
+
     return Block(
         "chart", f"referrals_{offer}", f"{offer}: henvisninger pr. 1.000 tilmeldte patienter",
         "Antal henvisninger pr. 1.000 tilknyttede patienter for klyngens praksis, pseudonymiseret",
         base=f"{int(total['referrals'])} henvisninger i alt",
-        figure=render(lambda ax: charts.plot_referral_rates(practices, cluster_rate=cluster_rate, ax=ax),
-                      f"Søjlediagram for {offer}: henvisninger pr. 1.000 tilmeldte patienter pr. "
-                      f"praksis: {alt}. Klyngen samlet: {fmt.rate(cluster_rate or float('nan'))}",
-                      size=(10.0, 4.4)),
-        table=rows, caption="Stiplet linje: klyngen samlet. Lodrette streger: 95 %-konfidensinterval.")
+        figure=render(draw, alt, size=(14.0, 5.2), panels=2),
+        table=rows,
+        caption="Søjler: stiplet linje er klyngen samlet, lodrette streger 95 %-konfidensinterval. "
+                + FUNNEL_HOW_TO_READ)
 
 
 def build_content(analysis: OrderAnalysis) -> Content:

@@ -15,7 +15,6 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
-from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -36,13 +35,17 @@ class RenderedFigure:
         return self.width_px / self.height_px
 
 
-def render(draw: Callable[[Axes], Axes], alt: str, size: tuple[float, float] = (11.0, 5.0)) -> RenderedFigure:
-    """Draw into a fresh figure and return it as PNG (trimmed to its content)."""
+def render(draw: Callable[..., object], alt: str, size: tuple[float, float] = (11.0, 5.0),
+           panels: int = 1) -> RenderedFigure:
+    """Draw into a fresh figure and return it as PNG (trimmed to its content).
+
+    ``draw`` gets one Axes, or a list of ``panels`` Axes side by side.
+    """
     with plt.rc_context(STYLE):
         figure = Figure(figsize=size, dpi=DPI)
         FigureCanvasAgg(figure)
-        ax = figure.add_subplot()
-        draw(ax)
+        axes = [figure.add_subplot(1, panels, i + 1) for i in range(panels)]
+        draw(axes[0] if panels == 1 else axes)
         figure.tight_layout()
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.15,

@@ -20,7 +20,8 @@ from .analysis import OrderAnalysis, analyse_order, processed_tables
 from .config import Paths
 from .content import Content, build_content
 from .deck import write_deck
-from .fileio import write_bytes, write_csv
+from .fileio import write_bytes, write_csv, write_text
+from .letters import practice_letters
 from .metrics import CLUSTER
 from .pseudonyms import load_key
 from .report import SUMMARY_MIMETYPE
@@ -80,6 +81,7 @@ class OrderRun:
                 if f"tables/{stale.name}" not in written:
                     stale.unlink()
         self._save_processed()
+        self._write_letters()
         summary = {
             "order_id": self.analysis.order.id,
             "package": {"name": self.analysis.spec.name, "version": self.analysis.spec.version},
@@ -90,6 +92,17 @@ class OrderRun:
         }
         display({SUMMARY_MIMETYPE: summary, "text/plain": f"{len(written)} filer skrevet"}, raw=True)
         return summary
+
+    def _write_letters(self) -> None:
+        """One private letter per practice telling it its pseudonym (never under reports/)."""
+        folder = self.paths.private / "letters" / self.analysis.order.id
+        letters = practice_letters(self.analysis)
+        for name, text in letters.items():
+            write_text(folder / name, text)
+        if folder.exists():
+            for stale in folder.glob("*.txt"):
+                if stale.name not in letters:
+                    stale.unlink()
 
     def _save_processed(self) -> None:
         key = load_key(self.paths.private) if self.analysis.current.referrals is not None else None

@@ -67,11 +67,12 @@ def _block_table(block: Block) -> str:
     if table is None:
         return ""
     if "rate_per_1000" in table:
-        shown = table[["practice", "offer", "referrals", "listed_patients", "rate_per_1000", "ci_low", "ci_high"]]
+        shown = table[["practice", "offer", "referrals", "listed_patients", "rate_per_1000", "ci_low", "ci_high",
+                       "funnel"]]
         shown = shown.rename(columns={
             "practice": "Praksis", "offer": "Tilbud", "referrals": "Henvisninger",
             "listed_patients": "Tilmeldte", "rate_per_1000": "Pr. 1.000", "ci_low": "95 %-KI fra",
-            "ci_high": "95 %-KI til"})
+            "ci_high": "95 %-KI til", "funnel": "Uden for tragtens grænser"})
         body = table_html(shown, {"Henvisninger": 0, "Tilmeldte": 0, "Pr. 1.000": 1,
                                   "95 %-KI fra": 1, "95 %-KI til": 1})
     else:

@@ -71,3 +71,21 @@ def test_exploratory_notebook_runs_on_the_demo(demo_run, tmp_path):
         str(ROOT / "notebooks" / "explore_order.ipynb"), str(tmp_path / "explore.ipynb"),
         parameters={"orders_file": str(demo_run["orders"]), "order_id": "fjord-2026-forebyg"},
         kernel_name="kiap-workbook", progress_bar=False, cwd=str(ROOT / "notebooks"))
+
+
+def test_no_ydernummer_practice_name_or_key_under_reports(demo_run):
+    from kiap_analysis.analysis import analyse_order
+    from kiap_analysis.leakcheck import scan
+    from kiap_analysis.orders import load_orders
+
+    ydernumre, names = set(), set()
+    for entry in load_orders(demo_run["orders"]).entries:
+        identifiers = analyse_order(demo_run["orders"], entry.id, dry_run=True).identifiers
+        ydernumre |= identifiers["ydernummer"]
+        names |= identifiers["practice_name"]
+    assert len(ydernumre) >= 20 and len(names) >= 20  # the demo's inputs do hold them
+    key = (demo_run["paths"].private / "pseudonym.key").read_text().strip()
+    reports = demo_run["paths"].reports
+    assert scan(reports, {"ydernummer": ydernumre, "practice name": names, "key": [key]}) == []
+    letters = demo_run["paths"].private / "letters"
+    assert len(list(letters.rglob("*.txt"))) >= 20  # the letters exist, privately

@@ -1,0 +1,30 @@
+"""The output scanner finds identifiers wherever a reader could see them."""
+
+import json
+
+from pptx import Presentation
+
+from kiap_analysis.leakcheck import Hit, scan
+
+
+def test_scanner_finds_planted_identifiers_in_every_kind_of_file(tmp_path):
+    out = tmp_path / "out"
+    (out / "tables").mkdir(parents=True)
+    (out / "tables" / "q1.csv").write_text("practice,n\n012345,3\n")
+    (out / "notebook.ipynb").write_text(json.dumps({"metadata": {"x": "Lægerne Ådalen"}}))  # escaped \u00e6
+    (out / "report.html").write_text("<p>L&aelig;gerne   &Aring;dalen</p>")
+    prs = Presentation()
+    slide = prs.slides.add_slide(prs.slide_layouts[5])
+    slide.notes_slide.notes_text_frame.text = "husk 234567"
+    prs.core_properties.author = "Lægerne Bakken"
+    prs.save(out / "deck.pptx")
+    (out / "figure.html").write_text("<img src='data:image/png;base64,AB012345cd9/234567x'>")  # not a match
+    hits = scan(out, {"ydernummer": ["012345", "234567"],
+                      "practice name": ["Lægerne Ådalen", "Lægerne Bakken"]})
+    assert Hit("tables/q1.csv", "ydernummer") in hits
+    assert Hit("notebook.ipynb", "practice name") in hits
+    assert Hit("report.html", "practice name") in hits
+    assert any(h.file.startswith("deck.pptx:ppt/notesSlides/") and h.kind == "ydernummer" for h in hits)
+    assert Hit("deck.pptx:docProps/core.xml", "practice name") in hits
+    assert not [h for h in hits if h.file == "figure.html"]
+    assert all("012345" not in str(h) for h in hits)  # a hit never repeats the value
