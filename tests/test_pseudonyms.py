@@ -50,7 +50,7 @@ def test_key_is_created_once_with_a_message_and_missing_key_is_an_error(tmp_path
     assert load_key(tmp_path) == key
     PseudonymRegister(tmp_path, "Fjordklyngen", key).assign(["111111"])
     (tmp_path / "pseudonym.key").unlink()
-    with pytest.raises(PseudonymKeyError, match="the pseudonym key is missing.*do not create a new key"):
+    with pytest.raises(PseudonymKeyError, match=r"the pseudonym key is missing.*do not create a new key"):
         load_key(tmp_path)
     monkeypatch.setenv(ENV_KEY, key.decode())
     assert load_key(tmp_path) == key

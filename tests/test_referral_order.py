@@ -3,12 +3,13 @@
 import pandas as pd
 import pytest
 
-from conftest import write
 from kiap_analysis.analysis import analyse_order
 from kiap_analysis.config import ENV_KEY
 from kiap_analysis.errors import PseudonymKeyError
 from kiap_analysis.leakcheck import scan
 from kiap_analysis.notebook import OrderRun
+
+from conftest import write
 
 ORDERS = """
 orders:
