@@ -28,10 +28,10 @@ from .fileio import atomic_path, sha256_path, write_text
 from .index import write_index
 from .kernel import ensure_kernel
 from .orders import OrderEntry, OrdersFile, load_orders
+from .preview import deck_pdf
 from .pseudonyms import load_key
 from .report import SUMMARY_MIMETYPE, export_html
 
-PUBLISHED = ("deck.pptx", "report.html", "notebook.ipynb")
 STATUS_OK, STATUS_FAILED = "ok", "failed"
 
 
@@ -72,6 +72,15 @@ def _error_message(exc: BaseException) -> str:
     if isinstance(exc, KiapError):
         return f"{type(exc).__name__}: {exc}"
     return "".join(traceback.format_exception_only(type(exc), exc)).strip()
+
+
+def _report_links(staging: Path) -> list[tuple[str, str]]:
+    """(href, label) of the order's other outputs, for the report's header."""
+    links = [("deck.pptx", "Præsentationen (PowerPoint)")]
+    if (staging / "deck.pdf").exists():
+        links.append(("deck.pdf", "Præsentationen som PDF"))
+    links += [("tables/", "Tabellerne bag figurerne"), ("notebook.ipynb", "Notebook")]
+    return links
 
 
 def publish(staging: Path, target: Path) -> list[str]:
@@ -126,8 +135,12 @@ def run_order(orders: OrdersFile, entry: OrderEntry, paths: Paths) -> OrderOutco
         timings["execute_s"] = round(time.perf_counter() - t, 3)
         summary = _summary(notebook)
         t = time.perf_counter()
+        pdf = deck_pdf(staging / "deck.pptx", staging / "deck.pdf", paths.private / "libreoffice")
+        if pdf is not None:
+            timings["pdf_s"] = round(time.perf_counter() - t, 3)
+        t = time.perf_counter()
         title = f"{summary.get('package', {}).get('name', '')} – {entry.id}"
-        export_html(notebook, staging / "report.html", title=title)
+        export_html(notebook, staging / "report.html", title=title, links=_report_links(staging))
         timings["export_s"] = round(time.perf_counter() - t, 3)
         status, error = STATUS_OK, ""
     except Exception as exc:

@@ -15,9 +15,19 @@ from . import formatting as fmt
 from .analysis import OrderAnalysis, ReferralResult, RoundResult
 from .config import SETTINGS
 from .figures import RenderedFigure, render
-from .spec import ProgramStep, Question
+from .spec import ProgramStep, Question, Scale
 
 ROUND_NAMES = {"baseline": "Baseline", "follow-up": "Opfølgning"}
+
+
+@dataclass
+class ChartSpec:
+    """What a chart shows, for both the report's picture and the deck's native chart."""
+
+    kind: str  # "likert" | "choice" | "offer_rates" | "practice_rates"
+    data: pd.DataFrame
+    scale: Scale | None = None
+    cluster_rate: float | None = None
 
 
 @dataclass
@@ -29,6 +39,7 @@ class Block:
     title: str
     question_text: str = ""
     base: str = ""
+    chart: ChartSpec | None = None
     figure: RenderedFigure | None = None
     table: pd.DataFrame | None = None
     answers: list[str] = field(default_factory=list)
@@ -112,6 +123,7 @@ def question_block(question: Question, current: RoundResult, baseline: RoundResu
     if question.type in ("likert", "likert_grid"):
         assert question.scale is not None
         rows = len(question.items or [None]) * (2 if "round" in chart_table else 1)
+        chart = ChartSpec("likert", chart_table, scale=question.scale)
         figure = render(lambda ax: charts.plot_likert(chart_table, scale=question.scale, ax=ax),
                         _alt_scale(question, table), size=(10.0, 2.4 + 0.5 * max(rows, 2)))
         caption = "Andele af alle svar på spørgsmålet."
@@ -119,13 +131,14 @@ def question_block(question: Question, current: RoundResult, baseline: RoundResu
             caption += f" '{question.scale.dont_know}' vises for sig til højre."
     else:
         rows = len(question.options) * (2 if "round" in chart_table else 1)
+        chart = ChartSpec("choice", chart_table)
         figure = render(lambda ax: charts.plot_choice_shares(chart_table, ax=ax),
                         _alt_choice(question, table), size=(10.0, 1.4 + 0.38 * rows))
         caption = ("Andel af respondenterne, der har valgt hver mulighed (flere svar muligt, så "
                    "andelene summer ikke til 100 %)." if question.type == "multi_choice"
                    else "Andel af respondenterne.")
     return Block("chart", question.id, question.title, question.text, base=base_label,
-                 figure=figure, table=table, caption=caption)
+                 chart=chart, figure=figure, table=table, caption=caption)
 
 
 def referral_blocks(current: RoundResult, baseline: RoundResult | None) -> list[Block]:
@@ -145,6 +158,7 @@ def referral_blocks(current: RoundResult, baseline: RoundResult | None) -> list[
         "chart", "referrals_overview", "Henvisninger pr. 1.000 tilmeldte patienter, klyngen samlet",
         "Hvor mange henviser vi, og hvad henviser vi til?",
         base=f"{practices} praksis, {fmt.number(patients)} tilmeldte patienter",
+        chart=ChartSpec("offer_rates", overview),
         figure=render(lambda ax: charts.plot_offer_rates(overview, ax=ax),
                       _alt_offers(cluster), size=(10.0, 4.4)),
         table=cluster, caption="Lodrette streger: 95 %-konfidensinterval.")]
@@ -185,6 +199,7 @@ def _offer_block(result: ReferralResult, offer: str) -> Block:
         "chart", f"referrals_{offer}", f"{offer}: henvisninger pr. 1.000 tilmeldte patienter",
         "Antal henvisninger pr. 1.000 tilknyttede patienter for klyngens praksis, pseudonymiseret",
         base=f"{int(total['referrals'])} henvisninger i alt",
+        chart=ChartSpec("practice_rates", practices, cluster_rate=cluster_rate),
         figure=render(draw, alt, size=(14.0, 5.2), panels=2),
         table=rows,
         caption="Søjler: stiplet linje er klyngen samlet, lodrette streger 95 %-konfidensinterval. "

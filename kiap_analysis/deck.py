@@ -1,18 +1,23 @@
-"""The meeting deck (python-pptx), built from a template whose layouts are chosen by name."""
+"""The meeting deck (python-pptx), built from a template whose layouts are chosen by name.
+
+Charts are native PowerPoint charts (``native_charts``); text is fitted by measuring it
+(``textfit``), so titles shrink before they overflow and free-text answers spread over as
+many slides as they need. Every slide has a title; every chart has alt text.
+"""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Sequence
 from pathlib import Path
 
 from pptx import Presentation
 from pptx.dml.color import RGBColor
-from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
-from pptx.util import Inches, Pt
+from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
+from pptx.util import Emu, Inches, Pt
 
-from . import palette
-from .config import PACKAGE_DIR, SETTINGS
+from . import native_charts, palette, textfit
+from .config import PACKAGE_DIR
 from .content import Block, Content, StepContent
 from .errors import InputError, Problem
 from .fileio import atomic_path
@@ -20,11 +25,20 @@ from .fileio import atomic_path
 DEFAULT_TEMPLATE = PACKAGE_DIR / "deck_templates" / "kiap.pptx"
 LAYOUTS = ("Titel", "Sektion", "Diagram", "Tekst", "Afslutning")
 MARGIN = Inches(0.6)
-MAX_ANSWER_CHARS_PER_SLIDE = 650
+INSET = Inches(0.1)  # PowerPoint's default text box insets (left/right)
+BULLET_INDENT = Inches(0.375)  # the template's first-level bullet indent
+TITLE_SIZES = (30, 28, 26, 24, 22, 20)
+BODY_SIZES = (20, 18, 16, 14, 12)
+ANSWER_SIZE = 16
+FOOTER_PT, CAPTION_PT, QUESTION_PT = 10, 12, 14
 
 
 def _rgb(colour: str) -> RGBColor:
     return RGBColor.from_string(colour.lstrip("#"))
+
+
+def pt(emu: int) -> float:
+    return emu / 12700
 
 
 class DeckBuilder:
@@ -49,47 +63,70 @@ class DeckBuilder:
         self.width = self.prs.slide_width
         self.height = self.prs.slide_height
 
+    # ------------------------------------------------------------------ text helpers
+
     def _slide(self, layout: str, title: str):
         slide = self.prs.slides.add_slide(self.prs.slide_layouts.get_by_name(layout))
-        slide.shapes.title.text = title
+        shape = slide.shapes.title
+        shape.text = title
+        frame = shape.text_frame
+        frame.word_wrap = True
+        frame.auto_size = MSO_AUTO_SIZE.NONE
+        width = pt(shape.width - 2 * INSET)
+        size = textfit.largest_size([title], width, pt(shape.height) - 8, TITLE_SIZES, bold=True) or TITLE_SIZES[-1]
+        for paragraph in frame.paragraphs:
+            for run in paragraph.runs:
+                run.font.size = Pt(size)
         return slide
 
     def _body(self, slide):
         return next(ph for ph in slide.placeholders if ph.placeholder_format.idx == 1)
 
-    def _textbox(self, slide, left, top, width, height, text: str, size: int,
-                 colour: str = palette.TEXT, bold: bool = False, italic: bool = False,
-                 align=PP_ALIGN.LEFT, name: str | None = None):
-        box = slide.shapes.add_textbox(left, top, width, height)
-        if name:
-            box.name = name
-        frame = box.text_frame
+    def _fill_body(self, slide, lines: Sequence[str], sizes: Sequence[float] = BODY_SIZES,
+                   bullets: bool = True) -> float:
+        """Lines into the body placeholder at the largest size that fits."""
+        body = self._body(slide)
+        frame = body.text_frame
         frame.word_wrap = True
+        frame.auto_size = MSO_AUTO_SIZE.NONE
         frame.vertical_anchor = MSO_ANCHOR.TOP
-        paragraph = frame.paragraphs[0]
-        paragraph.alignment = align
-        run = paragraph.add_run()
-        run.text = text
-        run.font.size = Pt(size)
-        run.font.bold = bold
-        run.font.italic = italic
-        run.font.color.rgb = _rgb(colour)
-        return box
-
-    def _bullets(self, slide, lines: Iterable[str], size: int = 20) -> None:
-        frame = self._body(slide).text_frame
+        width = pt(body.width - 2 * INSET - (BULLET_INDENT if bullets else 0))
+        size = textfit.largest_size(lines, width, pt(body.height) - 8, sizes) or sizes[-1]
         frame.clear()
         for i, line in enumerate(lines):
             paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
             paragraph.text = line
             paragraph.font.size = Pt(size)
+        return size
+
+    def _textbox(self, slide, left, top, width, text: str, size: int, colour: str = palette.TEXT,
+                 italic: bool = False, align=PP_ALIGN.LEFT, name: str | None = None) -> int:
+        """A text box whose height is the measured height of its text; returns that height."""
+        lines = textfit.wrap(text, pt(width - 2 * INSET), size)
+        height = Emu(int(Pt(len(lines) * size * textfit.LINE_HEIGHT + 8)))
+        box = slide.shapes.add_textbox(left, top, width, height)
+        if name:
+            box.name = name
+        frame = box.text_frame
+        frame.word_wrap = True
+        frame.auto_size = MSO_AUTO_SIZE.NONE
+        frame.vertical_anchor = MSO_ANCHOR.TOP
+        frame.margin_top = frame.margin_bottom = Pt(2)
+        paragraph = frame.paragraphs[0]
+        paragraph.alignment = align
+        run = paragraph.add_run()
+        run.text = text
+        run.font.size = Pt(size)
+        run.font.italic = italic
+        run.font.color.rgb = _rgb(colour)
+        return height
 
     def _footer(self, slide, text: str) -> None:
-        self._textbox(slide, MARGIN, self.height - Inches(0.5), self.width - 2 * MARGIN, Inches(0.3),
-                      text, 10, palette.MUTED_TEXT, name="Fodnote")
+        self._textbox(slide, MARGIN, self.height - Inches(0.45), self.width - 2 * MARGIN, text, FOOTER_PT,
+                      palette.MUTED_TEXT, name="Fodnote")
 
-    def _notes(self, slide, lines: Iterable[str]) -> None:
-        slide.notes_slide.notes_text_frame.text = "\n".join(lines)
+    def _notes(self, slide, lines: Sequence[str]) -> None:
+        slide.notes_slide.notes_text_frame.text = "\n".join(line for line in lines if line)
 
     # ------------------------------------------------------------------ slides
 
@@ -98,68 +135,108 @@ class DeckBuilder:
         lines = [f"{content.cluster} og {content.municipality}", f"Klyngemøde · {content.round_label}"]
         if content.period_label:
             lines.append(f"Data for perioden {content.period_label}")
-        self._body(slide).text = "\n".join(lines)
+        self._fill_body(slide, lines, (24, 20, 18, 16), bullets=False)
 
     def program_slide(self, content: Content) -> None:
         slide = self._slide("Tekst", "Dagens program")
-        self._bullets(slide, [
-            f"{s.step.title}" + (f" ({s.step.minutes} min.)" if s.step.minutes else "")
-            for s in content.steps], size=20)
+        self._fill_body(slide, [s.step.title + (f" ({s.step.minutes} min.)" if s.step.minutes else "")
+                                for s in content.steps])
 
     def section_slide(self, step: StepContent) -> None:
         slide = self._slide("Sektion", step.step.title)
-        lines = [f"{step.step.minutes} min."] if step.step.minutes else []
-        lines += list(step.step.points)
-        self._body(slide).text = "\n".join(lines)
+        lines = ([f"{step.step.minutes} min."] if step.step.minutes else []) + list(step.step.points)
+        if lines:
+            self._fill_body(slide, lines, bullets=False)
         if step.step.reflection:
             self._notes(slide, ["Refleksionsspørgsmål til blokken:", *step.step.reflection])
 
     def chart_slide(self, block: Block, footer: str) -> None:
         slide = self._slide("Diagram", block.title)
-        top = Inches(1.35)
+        width = self.width - 2 * MARGIN
+        top = Inches(1.3)
         if block.question_text and block.question_text != block.title:
-            self._textbox(slide, MARGIN, top, self.width - 2 * MARGIN, Inches(0.5), block.question_text,
-                          14, palette.MUTED_TEXT, italic=True, name="Spørgsmål")
-        top += Inches(0.55)
-        bottom = self.height - Inches(1.05)
-        if block.figure is not None:
-            box_w, box_h = self.width - 2 * MARGIN, bottom - top
-            width = min(box_w, int(box_h * block.figure.aspect))
-            height = int(width / block.figure.aspect)
-            left = int((self.width - width) / 2)
-            picture = slide.shapes.add_picture(io.BytesIO(block.figure.png), left, top, width, height)
-            picture.name = f"Diagram {block.key}"
-            picture._element.nvPicPr.cNvPr.set("descr", block.figure.alt)
+            top += self._textbox(slide, MARGIN, top, width, block.question_text, QUESTION_PT, palette.MUTED_TEXT,
+                                 italic=True, name="Spørgsmål")
+        caption = block.base + (f" · {block.caption}" if block.caption else "")
+        caption_lines = textfit.wrap(caption, pt(width - 2 * INSET), CAPTION_PT)
+        caption_height = Emu(int(Pt(len(caption_lines) * CAPTION_PT * textfit.LINE_HEIGHT + 8)))
+        caption_top = self.height - Inches(0.5) - caption_height
+        self._textbox(slide, MARGIN, caption_top, width, caption, CAPTION_PT, name="Grundlag")
+        box = (MARGIN, top + Inches(0.1), width, caption_top - top - Inches(0.2))
+        if block.chart is not None:
+            self._native_chart(slide, block, box)
+        elif block.figure is not None:
+            self._picture(slide, block, box)
         else:
-            self._textbox(slide, MARGIN, top + Inches(1), self.width - 2 * MARGIN, Inches(1.5),
-                          block.note, 24, palette.MUTED_TEXT, align=PP_ALIGN.CENTER, name="Note")
-        caption = f"{block.base}" + (f" · {block.caption}" if block.caption else "")
-        self._textbox(slide, MARGIN, self.height - Inches(0.95), self.width - 2 * MARGIN, Inches(0.4),
-                      caption, 12, palette.TEXT, bold=False, name="Grundlag")
+            self._textbox(slide, MARGIN, top + Inches(1.2), width, block.note, 24, palette.MUTED_TEXT,
+                          align=PP_ALIGN.CENTER, name="Note")
         self._footer(slide, footer)
-        self._notes(slide, [block.question_text, block.base, block.caption])
+        self._notes(slide, [block.question_text, block.base, block.caption, block.note])
+
+    def _native_chart(self, slide, block: Block, box) -> None:
+        chart = block.chart
+        assert chart is not None
+        left, top, width, height = box
+        if chart.kind == "likert":
+            frames = native_charts.add_likert(slide, box, chart.data, chart.scale)
+        elif chart.kind == "choice":
+            frames = native_charts.add_choice(slide, box, chart.data)
+        elif chart.kind == "offer_rates":
+            frames = native_charts.add_offer_rates(slide, box, chart.data)
+        elif chart.kind == "practice_rates":
+            gap = Inches(0.3)
+            half = int((width - gap) / 2)
+            frames = native_charts.add_practice_rates(slide, (left, top, half, height), chart.data,
+                                                      chart.cluster_rate)
+            if chart.cluster_rate is not None:
+                frames += native_charts.add_funnel(slide, (left + half + gap, top, half, height), chart.data,
+                                                   chart.cluster_rate)
+        else:
+            raise ValueError(f"unknown chart kind {chart.kind!r}")
+        alt = block.figure.alt if block.figure is not None else block.title
+        for i, frame in enumerate(frames):
+            frame.name = f"Diagram {block.key}" + (f" ({i + 1})" if i else "")
+            frame._element.nvGraphicFramePr.cNvPr.set("descr", alt)
+
+    def _picture(self, slide, block: Block, box) -> None:
+        left, top, box_w, box_h = box
+        figure = block.figure
+        assert figure is not None
+        width = min(box_w, int(box_h * figure.aspect))
+        height = int(width / figure.aspect)
+        picture = slide.shapes.add_picture(io.BytesIO(figure.png), left + int((box_w - width) / 2), top, width,
+                                           height)
+        picture.name = f"Diagram {block.key}"
+        picture._element.nvPicPr.cNvPr.set("descr", figure.alt)
+
+    def answer_pages(self, answers: Sequence[str]) -> list[list[str]]:
+        """Free-text answers spread over slides by measuring them in the body placeholder."""
+        body = next(ph for ph in self.prs.slide_layouts.get_by_name("Tekst").placeholders
+                    if ph.placeholder_format.idx == 1)
+        width = pt(body.width - 2 * INSET - BULLET_INDENT)
+        return textfit.paginate([f"»{a}«" for a in answers], width, pt(body.height) - 12, ANSWER_SIZE)
 
     def free_text_slides(self, block: Block, footer: str) -> None:
-        pages = paginate_answers(block.answers) or [[]]
+        pages = self.answer_pages(block.answers) or [[]]
         for page_no, answers in enumerate(pages, start=1):
             title = block.title if len(pages) == 1 else f"{block.title} ({page_no}/{len(pages)})"
             slide = self._slide("Tekst", title)
             if answers:
-                self._bullets(slide, [f"»{a}«" for a in answers], size=16)
+                self._fill_body(slide, answers, (ANSWER_SIZE,))
             else:
-                self._bullets(slide, [block.note or "Ingen svar."], size=18)
+                self._fill_body(slide, [block.note or "Ingen svar."], (18,))
             self._footer(slide, f"{block.question_text} ({block.base}) · {footer}")
             self._notes(slide, [block.question_text, f"Fritekstsvar, {block.base}."])
 
     def reflection_slide(self, step: StepContent) -> None:
         slide = self._slide("Tekst", f"Refleksion: {step.step.title}")
-        self._bullets(slide, step.step.reflection, size=18 if len(step.step.reflection) <= 6 else 15)
+        self._fill_body(slide, step.step.reflection)
         self._notes(slide, step.step.reflection)
 
     def closing_slide(self, content: Content) -> None:
         slide = self._slide("Afslutning", "Tak for i dag")
-        self._body(slide).text = ("Aftal opfølgning: hvem gør hvad, og hvornår gentager vi "
-                                  "spørgeskemaet og datatrækket?")
+        self._fill_body(slide, ["Aftal opfølgning: hvem gør hvad, og hvornår gentager vi spørgeskemaet og "
+                                "datatrækket?"], (24, 20, 18), bullets=False)
 
     def build(self, content: Content):
         self.title_slide(content)
@@ -179,34 +256,8 @@ class DeckBuilder:
         props.author = "KiAP"
         props.last_modified_by = "KiAP"
         props.comments = ""
+        props.language = "da-DK"
         return self.prs
-
-
-def paginate_answers(answers: list[str], per_slide: int = SETTINGS.max_answers_per_slide,
-                     max_chars: int = MAX_ANSWER_CHARS_PER_SLIDE) -> list[list[str]]:
-    """Free-text answers split over slides by count and total length."""
-    pages: list[list[str]] = []
-    page: list[str] = []
-    chars = 0
-    for answer in answers:
-        if page and (len(page) >= per_slide or chars + len(answer) > max_chars):
-            pages.append(page)
-            page, chars = [], 0
-        page.append(answer)
-        chars += len(answer)
-    if page:
-        pages.append(page)
-    return pages
-
-
-def expected_slide_count(content: Content) -> int:
-    """Title, program, closing, and per step: section, blocks (free text paginated), reflection."""
-    count = 3
-    for step in content.steps:
-        count += 1 + bool(step.step.reflection)
-        for block in step.blocks:
-            count += max(1, len(paginate_answers(block.answers))) if block.kind == "free_text" else 1
-    return count
 
 
 def write_deck(content: Content, path: Path, template: Path | None = None) -> Path:

@@ -210,7 +210,8 @@ def _technical(output) -> bool:
     return SUMMARY_MIMETYPE in output.get("data", {})
 
 
-def export_html(notebook: nbformat.NotebookNode, path: Path, title: str = "KiAP rapport") -> Path:
+def export_html(notebook: nbformat.NotebookNode, path: Path, title: str = "KiAP rapport",
+                links: list[tuple[str, str]] | None = None) -> Path:
     """Write the executed notebook as the self-contained, code-free report."""
     exporter = HTMLExporter(
         template_name="kiap",
@@ -225,5 +226,5 @@ def export_html(notebook: nbformat.NotebookNode, path: Path, title: str = "KiAP 
     exporter.register_preprocessor(DropTechnicalOutputs(), enabled=True)
     notebook = nbformat.from_dict(notebook)
     notebook.metadata["title"] = title
-    body, _ = exporter.from_notebook_node(notebook)
+    body, _ = exporter.from_notebook_node(notebook, resources={"kiap_links": links or []})
     return write_text(path, body)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from kiap_analysis.config import ENV_KEY, ENV_PRIVATE, ENV_PROCESSED, Paths
+from kiap_analysis.preview import ENV_PDF
 from kiap_analysis.spec import parse_spec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,6 +53,7 @@ def workbook(tmp_path, monkeypatch) -> Paths:
     monkeypatch.setenv(ENV_PRIVATE, str(tmp_path / "private"))
     monkeypatch.setenv(ENV_PROCESSED, str(tmp_path / "processed"))
     monkeypatch.setenv(ENV_KEY, "test-key-0123456789abcdef")
+    monkeypatch.setenv(ENV_PDF, "0")  # the demo run renders PDFs; small tests need not
     return Paths.current(reports=tmp_path / "reports")
 
 

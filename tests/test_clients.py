@@ -18,16 +18,53 @@ def test_every_demo_order_succeeds(demo_run):
     assert (demo_run["paths"].reports / "index.html").exists()
 
 
-def test_decks_convert_to_pdf_one_page_per_slide(demo_run, tmp_path):
-    soffice = require_program("soffice", "KIAP_REQUIRE_LIBREOFFICE")
+def _text_positions(page):
+    """(x, y) of every piece of text drawn on a PDF page."""
+    found = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            found.append((x, y, text))
+
+    page.extract_text(visitor_text=visit)
+    return found
+
+
+def test_decks_render_in_libreoffice_one_page_per_slide_nothing_outside(demo_run):
+    require_program("soffice", "KIAP_REQUIRE_LIBREOFFICE")
     for outcome in demo_run["outcomes"]:
-        deck = demo_run["paths"].reports / outcome.order_id / "deck.pptx"
-        out = tmp_path / outcome.order_id
-        subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
-                        "--convert-to", "pdf", "--outdir", str(out), str(deck)],
-                       check=True, capture_output=True, timeout=180)
-        pages = len(PdfReader(out / "deck.pdf").pages)
-        assert pages == len(Presentation(str(deck)).slides), outcome.order_id
+        folder = demo_run["paths"].reports / outcome.order_id
+        pdf = PdfReader(folder / "deck.pdf")  # rendered by the batch run with LibreOffice
+        assert len(pdf.pages) == len(Presentation(str(folder / "deck.pptx")).slides), outcome.order_id
+        for number, page in enumerate(pdf.pages, start=1):
+            width, height = float(page.mediabox.width), float(page.mediabox.height)
+            positions = _text_positions(page)
+            assert positions, (outcome.order_id, number)
+            outside = [(round(x), round(y), t[:30]) for x, y, t in positions
+                       if not (-1 <= x <= width + 1 and -1 <= y <= height + 1)]
+            assert not outside, (outcome.order_id, number, outside)
+        assert "href=\"deck.pdf\"" in (folder / "report.html").read_text()
+
+
+def test_long_free_text_stays_on_its_slides_in_libreoffice(tmp_path):
+    soffice = require_program("soffice", "KIAP_REQUIRE_LIBREOFFICE")
+    from test_deck import _content
+
+    from kiap_analysis.deck import write_deck
+
+    answers = [f"Svar {i}: " + "en lang sætning om samarbejdet med kommunens akutteam " * (1 + i % 5)
+               for i in range(40)]
+    deck = write_deck(_content(answers, ["Hvad gør vi nu?"] * 9), tmp_path / "deck.pptx")
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(deck)], check=True, capture_output=True, timeout=180)
+    pdf = PdfReader(tmp_path / "deck.pdf")
+    assert len(pdf.pages) == len(Presentation(str(deck)).slides)
+    for page in pdf.pages:
+        height = float(page.mediabox.height)
+        for _, y, text in _text_positions(page):
+            assert 0 <= y <= height, text[:40]
 
 
 def test_reports_are_self_contained_in_offline_chromium(demo_run):
@@ -52,8 +89,8 @@ def test_reports_are_self_contained_in_offline_chromium(demo_run):
             assert not external, (outcome.order_id, external)
             assert images and all(done and width > 0 and alt > 0 for done, width, alt in images)
             deck = Presentation(str(report.parent / "deck.pptx"))
-            pictures = sum(shape.shape_type == 13 for slide in deck.slides for shape in slide.shapes)
-            assert len(images) == pictures == page.locator("figure.kiap-figure").count()
+            chart_slides = sum(any(shape.has_chart for shape in slide.shapes) for slide in deck.slides)
+            assert len(images) == chart_slides == page.locator("figure.kiap-figure").count()
             assert page.locator("html").get_attribute("lang") == "da"
             assert "filer skrevet" not in html
             assert page.eval_on_selector_all("script[src], link[href]", "els => els.length") == 0
