@@ -7,6 +7,7 @@ tables are the ones written to tables/*.csv, optionally with a ``round`` column
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
@@ -40,6 +41,8 @@ STYLE = {
     "svg.fonttype": "none",
 }
 MIN_LABEL_PCT = 7.0  # segments narrower than this get no label inside
+DONT_KNOW_PANEL = (1.04, 0.0, 0.14, 1.0)  # the 'Ved ikke' panel, in axes coordinates
+DONT_KNOW_LABEL = "dont_know_panel"
 
 
 def _ticks() -> FuncFormatter:
@@ -106,12 +109,24 @@ def plot_likert(table: pd.DataFrame, *, scale: Scale, ax: Axes | None = None) ->
         handles.append(plt.Rectangle((0, 0), 1, 1, color=palette.DONT_KNOW))
         labels.append(scale.dont_know)
     ax.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 1.0),
-              ncol=min(len(labels), 3 if max(map(len, labels)) > 22 else 6))
+              ncol=_legend_columns(labels, ax.figure.get_figwidth()))
     return ax
 
 
+def _legend_columns(labels: Sequence[str], width_in: float) -> int:
+    """As many legend columns as fit in one row, else rows of equal length."""
+    entry_in = [0.55 + 0.095 * len(label) for label in labels]  # marker, gap, text at 12 pt
+    if sum(entry_in) <= width_in * 0.9:
+        return len(labels)
+    rows = 2
+    while max(entry_in) * math.ceil(len(labels) / rows) > width_in * 0.9 and rows < len(labels):
+        rows += 1
+    return math.ceil(len(labels) / rows)
+
+
 def _dont_know_panel(ax: Axes, table: pd.DataFrame, keys, y, label: str) -> None:
-    panel = ax.inset_axes([1.04, 0.0, 0.14, 1.0], sharey=ax)
+    panel = ax.inset_axes(DONT_KNOW_PANEL, sharey=ax)
+    panel.set_label(DONT_KNOW_LABEL)
     for row, (item, rnd) in zip(y, keys, strict=True):
         part = table[(table["item"] == item) & ((table["round"] == rnd) if rnd else True)]
         value = float(part.set_index("category")["pct"].get(label, 0.0))

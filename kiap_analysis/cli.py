@@ -12,26 +12,31 @@ from .errors import KiapError, OrdersFileError
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
 
 
-def _run(orders: Path, out: Path | None, only: list[str] | None) -> int:
-    from .batch import run_orders
+def _run(orders: Path, out: Path | None, only: list[str] | None = None, force: bool = False,
+         workers: int | None = None, timeout: float | None = None) -> int:
+    from .batch import DEFAULT_TIMEOUT_S, run_orders
+    from .progress import summary_table
 
     paths = Paths.current(reports=out)
     try:
-        outcomes = run_orders(orders, paths, only=only)
-    except OrdersFileError as exc:
+        report = run_orders(orders, paths, only=only, force=force, workers=workers,
+                            timeout=timeout or DEFAULT_TIMEOUT_S)
+    except KiapError as exc:  # the orders file itself is unusable
         print(f"kiap: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
-    except KiapError as exc:
-        print(f"kiap: {exc}", file=sys.stderr)
-        return EXIT_UNUSABLE
-    failed = [o for o in outcomes if o.status == "failed"]
-    print(f"\n{len(outcomes) - len(failed)} ordre(r) færdige, {len(failed)} fejlet.")
+    print()
+    print(summary_table(report.outcomes))
+    failed = len(report.failed)
+    skipped = sum(o.status == "skipped" for o in report.outcomes)
+    print(f"\n{len(report.outcomes) - failed - skipped} færdige, {skipped} uændrede, {failed} fejlet "
+          f"({report.seconds:.0f} s, {report.workers} worker(s)).")
     print(f"Oversigt: {(paths.reports / 'index.html').resolve()}")
     return EXIT_FAILED if failed else EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    return _run(Path(args.orders), Path(args.out) if args.out else None, args.only)
+    return _run(Path(args.orders), Path(args.out) if args.out else None, args.only, args.force, args.workers,
+                args.timeout)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -40,7 +45,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     paths = Paths.current(reports=Path(args.out) if args.out else None)
     orders = ensure_demo(paths.raw / "demo")
     print(f"Demodata: {orders.parent}")
-    return _run(orders, paths.reports, None)
+    return _run(orders, paths.reports)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -86,6 +91,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("orders", help="orders file (YAML)")
     run.add_argument("--only", action="append", metavar="ID", help="run only this order (repeatable)")
     run.add_argument("--out", help="reports folder (default: reports/)")
+    run.add_argument("--workers", type=int, help="worker processes (default: the number of cores)")
+    run.add_argument("--force", action="store_true", help="run orders that are up to date too")
+    run.add_argument("--timeout", type=float, help="seconds an order may run before it is stopped (default 900)")
     run.set_defaults(func=cmd_run)
     validate = sub.add_parser("validate", help="check every input of an orders file, write nothing")
     validate.add_argument("orders", help="orders file (YAML)")

@@ -13,6 +13,9 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent
 CATALOGUE_DIR = PACKAGE_DIR / "catalogue"
 REPORT_TEMPLATE_DIR = PACKAGE_DIR / "report_template"
+DECK_TEMPLATE = PACKAGE_DIR / "deck_templates" / "kiap.pptx"
+# The run summary the template's last cell displays and the batch runner reads.
+SUMMARY_MIMETYPE = "application/vnd.kiap.summary+json"
 
 KERNEL_NAME = "kiap-workbook"
 KERNEL_DISPLAY_NAME = "Python (kiap-workbook)"

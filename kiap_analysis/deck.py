@@ -17,12 +17,12 @@ from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from . import native_charts, palette, textfit
-from .config import PACKAGE_DIR
+from .config import DECK_TEMPLATE
 from .content import Block, Content, StepContent
 from .errors import InputError, Problem
 from .fileio import atomic_path
 
-DEFAULT_TEMPLATE = PACKAGE_DIR / "deck_templates" / "kiap.pptx"
+DEFAULT_TEMPLATE = DECK_TEMPLATE
 LAYOUTS = ("Titel", "Sektion", "Diagram", "Tekst", "Afslutning")
 MARGIN = Inches(0.6)
 INSET = Inches(0.1)  # PowerPoint's default text box insets (left/right)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
-from scipy.stats import chi2, norm
+from scipy.special import gammaincinv, ndtri
 
 from .responses import question_slots
 from .spec import Question
@@ -110,6 +110,11 @@ def response_summary(responses: pd.DataFrame, invited: int | None) -> ResponseSu
 # --------------------------------------------------------------------------- rates
 
 
+def _chi2_half(q: float, df: float) -> float:
+    """Half the chi-squared quantile: chi2.ppf(q, df) / 2 == gammaincinv(df / 2, q)."""
+    return float(gammaincinv(df / 2, q))
+
+
 def poisson_interval(count: int, level: float = 0.95, exact_below: int = 10) -> tuple[float, float]:
     """Confidence interval for a Poisson count, as PHEindicatormethods' phe_rate computes it.
 
@@ -120,10 +125,10 @@ def poisson_interval(count: int, level: float = 0.95, exact_below: int = 10) -> 
         raise ValueError("a count cannot be negative")
     alpha = 1.0 - level
     if count < exact_below:
-        low = 0.0 if count == 0 else chi2.ppf(alpha / 2, 2 * count) / 2
-        high = chi2.ppf(1 - alpha / 2, 2 * count + 2) / 2
+        low = 0.0 if count == 0 else _chi2_half(alpha / 2, 2 * count)
+        high = _chi2_half(1 - alpha / 2, 2 * count + 2)
         return float(low), float(high)
-    z = norm.ppf(1 - alpha / 2)
+    z = ndtri(1 - alpha / 2)
     low = count * (1 - 1 / (9 * count) - z / (3 * math.sqrt(count))) ** 3
     upper = count + 1
     high = upper * (1 - 1 / (9 * upper) + z / (3 * math.sqrt(upper))) ** 3
@@ -187,8 +192,8 @@ def poisson_limits(expected: float, level: float) -> tuple[float, float]:
     (Spiegelhalter 2005; the method of PHE's funnel plots for counts and rates).
     """
     alpha = 1.0 - level
-    low = 0.0 if expected <= 0 else chi2.ppf(alpha / 2, 2 * expected) / 2
-    high = chi2.ppf(1 - alpha / 2, 2 * expected + 2) / 2
+    low = 0.0 if expected <= 0 else _chi2_half(alpha / 2, 2 * expected)
+    high = _chi2_half(1 - alpha / 2, 2 * expected + 2)
     return float(low), float(high)
 
 

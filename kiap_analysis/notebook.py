@@ -17,14 +17,13 @@ from IPython.display import HTML, display
 
 from . import __version__, report
 from .analysis import OrderAnalysis, analyse_order, processed_tables
-from .config import Paths
+from .config import SUMMARY_MIMETYPE, Paths
 from .content import Content, build_content
 from .deck import write_deck
 from .fileio import write_bytes, write_csv, write_text
 from .letters import practice_letters
 from .metrics import CLUSTER
 from .pseudonyms import load_key
-from .report import SUMMARY_MIMETYPE
 
 RATE_TABLE_COLUMNS = ["practice", "offer", "referrals", "rate_per_1000", "ci_low", "ci_high"]
 

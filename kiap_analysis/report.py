@@ -1,30 +1,21 @@
-"""The reviewer's report: HTML fragments the notebook displays, and the nbconvert export.
+"""The reviewer's report: the HTML fragments the template notebook displays.
 
-The report is the executed notebook exported without code (custom template ``kiap``,
-based on nbconvert's lab template minus require.js, MathJax, mermaid and widget scripts),
-so it is self-contained: every figure is an inline PNG, nothing is fetched.
+The executed notebook becomes report.html in ``report_export`` (nbconvert); this module
+only writes the fragments, so the kernel never imports nbconvert.
 """
 
 from __future__ import annotations
 
 import base64
 import html
-from pathlib import Path
 
-import nbformat
 import pandas as pd
-from nbconvert import HTMLExporter
-from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
 from . import formatting as fmt
 from . import metrics
 from .analysis import OrderAnalysis, RoundResult
-from .config import REPORT_TEMPLATE_DIR, SETTINGS
+from .config import SETTINGS
 from .content import Block, Content, StepContent
-from .fileio import write_text
-
-SUMMARY_MIMETYPE = "application/vnd.kiap.summary+json"  # the run summary the batch runner reads
-HIDE_TAG = "kiap-hide"  # template cells for analysts only (left out of the report)
 
 
 def esc(text: object) -> str:
@@ -193,38 +184,3 @@ def data_section_html(analysis: OrderAnalysis) -> str:
         f"<li>Praksis vises under pseudonymer ({esc(metrics.CLUSTER)} er hele klyngen); "
         f"ydernumre og navne indgår ikke i rapporten.</li></ul>")
     return "".join(parts)
-
-
-class DropTechnicalOutputs(Preprocessor):
-    """Leave stderr streams (library warnings) and the run summary out of the reviewer's report."""
-
-    def preprocess_cell(self, cell, resources, index):
-        if cell.get("cell_type") == "code":
-            cell.outputs = [o for o in cell.get("outputs", []) if not _technical(o)]
-        return cell, resources
-
-
-def _technical(output) -> bool:
-    if output.get("output_type") == "stream":
-        return output.get("name") == "stderr"
-    return SUMMARY_MIMETYPE in output.get("data", {})
-
-
-def export_html(notebook: nbformat.NotebookNode, path: Path, title: str = "KiAP rapport",
-                links: list[tuple[str, str]] | None = None) -> Path:
-    """Write the executed notebook as the self-contained, code-free report."""
-    exporter = HTMLExporter(
-        template_name="kiap",
-        extra_template_basedirs=[str(REPORT_TEMPLATE_DIR)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        language_code="da",
-    )
-    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={HIDE_TAG}, enabled=True),
-                                   enabled=True)
-    exporter.register_preprocessor(DropTechnicalOutputs(), enabled=True)
-    notebook = nbformat.from_dict(notebook)
-    notebook.metadata["title"] = title
-    body, _ = exporter.from_notebook_node(notebook, resources={"kiap_links": links or []})
-    return write_text(path, body)

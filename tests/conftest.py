@@ -87,6 +87,6 @@ def demo_run(tmp_path_factory):
     mp.delenv(ENV_KEY, raising=False)
     orders = write_demo(base / "raw")
     paths = Paths.current(reports=base / "reports")
-    outcomes = run_orders(orders, paths, log=lambda *_: None)
+    outcomes = run_orders(orders, paths, log=lambda *_: None).outcomes
     yield {"orders": orders, "paths": paths, "outcomes": outcomes, "base": base}
     mp.undo()

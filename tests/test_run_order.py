@@ -50,11 +50,11 @@ def tiny_order(tmp_path, workbook):
 
 @pytest.mark.slow
 def test_tiny_order_through_the_notebook(tiny_order, workbook):
-    outcomes = {o.order_id: o for o in run_orders(tiny_order, workbook, log=lambda *_: None)}
+    outcomes = {o.order_id: o for o in run_orders(tiny_order, workbook, log=lambda *_: None).outcomes}
     assert outcomes["tiny-2026"].status == "ok", outcomes["tiny-2026"].error
     out = workbook.reports / "tiny-2026"
     assert sorted(p.name for p in out.iterdir()) == [
-        "deck.pptx", "manifest.json", "notebook.ipynb", "report.html", "tables"]
+        "deck.pptx", "manifest.json", "notebook.ipynb", "report.html", "run.log", "tables"]
     q1 = pd.read_csv(out / "tables" / "q1.csv", keep_default_na=False)
     assert list(q1.columns) == ["question_id", "item", "category", "n", "base", "pct"]
     assert q1["n"].tolist() == [1, 1, 3, 1]  # Uenig, Hverken eller, Enig, Ved ikke
