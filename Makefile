@@ -9,6 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 help:
 	@echo "make demo   - set up, generate the synthetic demo data, run every demo order"
 	@echo "make test   - set up and run the whole test suite"
+	@echo "make bench  - the batch-runner benchmark (about 25 minutes); writes docs/performance.md"
 	@echo "make lint   - ruff"
 	@echo "make clean  - remove the virtual environment and generated outputs"
 
@@ -28,6 +29,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python tools/bench.py --write docs/performance.md
 
 lint: $(STAMP)
 	$(BIN)/ruff check kiap_analysis tests tools

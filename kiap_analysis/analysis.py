@@ -6,7 +6,7 @@ notebook and ``kiap validate`` both start here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -16,9 +16,11 @@ from . import metrics, responses
 from .clean.survey import CleanSurvey, clean_responses
 from .config import SETTINGS, Paths
 from .errors import InputError, KiapError, Problem, display_path
+from .ingest.names import read_names
 from .ingest.referrals import ListedIngest, ReferralIngest, read_listed_patients, read_referrals
 from .ingest.survey import SurveyIngest, read_survey
 from .orders import Order, OrdersFile, load_orders
+from .privacy import Redactor, redact_frame, suppress_referrals
 from .pseudonyms import PseudonymRegister, letter, load_key, practice_digest, practice_label
 from .spec import PackageSpec, apply_local_edits, resolve_package
 
@@ -68,8 +70,11 @@ class OrderAnalysis:
     identifiers: dict[str, set[str]]  # private: ydernumre and practice names seen in the inputs
     practices: dict[str, tuple[str, str]] = field(default_factory=dict)  # private: ydernummer -> (letter, name)
 
+    redactor: Redactor = field(default_factory=Redactor)
+
     @property
     def warnings(self) -> list[Problem]:
+        """Every warning, with any identifying text in it redacted (warnings reach reports)."""
         found: list[Problem] = []
         for rnd in (self.current, self.baseline):
             if rnd is None:
@@ -78,7 +83,7 @@ class OrderAnalysis:
                 found += rnd.survey.ingest.warnings
             if rnd.referrals:
                 found += rnd.referrals.warnings
-        return found
+        return [replace(p, message=self.redactor(p.message), fix=self.redactor(p.fix)) for p in found]
 
 
 def label_of(path: Path, order: Order) -> str:
@@ -106,10 +111,15 @@ def _required_inputs(order: Order, spec: PackageSpec, file: str) -> list[Problem
     return problems
 
 
-def analyse_survey(order: Order, spec: PackageSpec) -> SurveyResult:
+def analyse_survey(order: Order, spec: PackageSpec, redactor: Redactor | None = None) -> SurveyResult:
+    """Read, clean, validate and count a survey; free text is redacted before anything sees it."""
     assert order.survey is not None
     ingest = read_survey(order.survey, spec, order.survey_map, label_of(order.survey, order))
+    redactor = redactor or Redactor()
+    redact = Redactor(redactor.ydernumre, redactor.names | frozenset(ingest.personal_values))
     cleaned = clean_responses(ingest.responses, spec)
+    free_text_columns = [q.id for q in spec.questions if q.type == "free_text"]
+    cleaned = replace(cleaned, responses=redact_frame(cleaned.responses, free_text_columns, redact))
     try:
         responses.schema(spec).validate(cleaned.responses, lazy=True)
     except pandera.errors.SchemaErrors as exc:  # a reader bug, not a user error
@@ -172,6 +182,7 @@ def analyse_referrals(
                                    level=SETTINGS.confidence, exact_below=SETTINGS.exact_poisson_below)
     rates.insert(0, "practice", rates.pop("practice_id").map(
         lambda p: p if p == metrics.CLUSTER else practice_label(p)))
+    rates = suppress_referrals(rates, SETTINGS.min_count, metrics.CLUSTER)
     rates["funnel"] = funnel_flags(rates)
     return ReferralResult(ingest, listed, rates, offers, warnings)
 
@@ -190,8 +201,8 @@ def funnel_flags(rates: pd.DataFrame) -> list[str]:
     return flags
 
 
-def _analyse_round(order: Order, spec: PackageSpec, referral_inputs, letters) -> RoundResult:
-    survey = analyse_survey(order, spec) if "survey" in spec.data else None
+def _analyse_round(order: Order, spec: PackageSpec, referral_inputs, letters, redactor) -> RoundResult:
+    survey = analyse_survey(order, spec, redactor) if "survey" in spec.data else None
     referrals = None
     if referral_inputs is not None:
         referrals = analyse_referrals(*referral_inputs, spec, letters)
@@ -237,7 +248,7 @@ def analyse_order(
 
     identifiers: dict[str, set[str]] = {"ydernummer": set(), "practice_name": set()}
     letters: dict[str, str] = {}
-    names: dict[str, str] = {}
+    practice_names: dict[str, str] = {}
     if any(r is not None for r in referral_inputs):
         register = None if dry_run else PseudonymRegister(paths.private, order.cluster, load_key(paths.private))
         for inputs in referral_inputs:  # baseline first: its practices keep the first letters
@@ -251,14 +262,24 @@ def analyse_order(
             else:
                 letters.update(register.assign(ydernumre))
             identifiers["ydernummer"] |= ydernumre
-            names.update(ingest.practice_names)
-            names.update(listed.practice_names)
-            identifiers["practice_name"] |= set(names.values())
+            practice_names.update(ingest.practice_names)
+            practice_names.update(listed.practice_names)
+            identifiers["practice_name"] |= set(practice_names.values())
 
+    names = set(practice_names.values())
+    for rnd_order, _ in rounds:
+        if rnd_order.names is not None:
+            try:
+                names |= read_names(rnd_order.names, label_of(rnd_order.names, rnd_order))
+            except InputError as exc:
+                problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    redactor = Redactor(frozenset(identifiers["ydernummer"]), frozenset(names))
     results = []
     for (rnd_order, rnd_spec), inputs in zip(rounds, referral_inputs, strict=True):
         try:
-            results.append(_analyse_round(rnd_order, rnd_spec, inputs, letters))
+            results.append(_analyse_round(rnd_order, rnd_spec, inputs, letters, redactor))
         except InputError as exc:
             problems += exc.problems
     if problems:
@@ -269,8 +290,12 @@ def analyse_order(
     if current.referrals is not None:
         current_ids = set(current.referrals.ingest.counts["ydernummer"]) | set(
             current.referrals.listed.listed["ydernummer"])
-    practices = {y: (letters[y], names.get(y, "")) for y in sorted(current_ids)}
-    return OrderAnalysis(Path(orders_file), order, spec, current, baseline, identifiers, practices)
+    practices = {y: (letters[y], practice_names.get(y, "")) for y in sorted(current_ids)}
+    for rnd in results:
+        if rnd.survey is not None:
+            identifiers["respondent"] = identifiers.get("respondent", set()) | rnd.survey.ingest.personal_values
+    identifiers["name"] = names
+    return OrderAnalysis(Path(orders_file), order, spec, current, baseline, identifiers, practices, redactor)
 
 
 def processed_tables(analysis: OrderAnalysis, key: bytes | None) -> dict[str, pd.DataFrame]:

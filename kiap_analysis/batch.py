@@ -42,8 +42,10 @@ from .errors import KiapError, display_path
 from .fileio import atomic_path, sha256_path, write_text
 from .index import write_index
 from .kernel import ensure_kernel
+from .leakcheck import Hit, scan
 from .orders import OrderEntry, OrdersFile, load_orders
 from .preview import deck_pdf
+from .privacy import Redactor
 from .progress import Progress
 from .pseudonyms import load_key
 from .report_export import export_html
@@ -165,6 +167,27 @@ def _error_message(exc: BaseException) -> str:
     return "".join(traceback.format_exception_only(type(exc), exc)).strip()
 
 
+class LeakError(KiapError):
+    """The outputs of an order hold data that may identify someone."""
+
+
+def leak_check(folder: Path, identifiers_file: Path, paths: Paths, extra: dict[str, str]) -> list[Hit]:
+    """Scan an order's outputs for CPR numbers, e-mail addresses, phone numbers, the inputs'
+    ydernumre, practice and other names, and the pseudonym key."""
+    literals: dict[str, list[str]] = {}
+    if identifiers_file.exists():
+        found = json.loads(identifiers_file.read_text(encoding="utf-8"))
+        literals = {IDENTIFIER_KINDS.get(kind, kind): values for kind, values in found.items()}
+        identifiers_file.unlink()
+    with contextlib.suppress(KiapError):  # no key exists: nothing to leak
+        literals["pseudonym key"] = [load_key(paths.private, create=False).decode("utf-8")]
+    return scan(folder, literals, patterns=True, extra=extra)
+
+
+IDENTIFIER_KINDS = {"ydernummer": "ydernummer", "practice_name": "practice name",
+                    "respondent": "respondent name or e-mail", "name": "name from the order's list"}
+
+
 def _report_links(staging: Path) -> list[tuple[str, str]]:
     """(href, label) of the order's other outputs, for the report's header."""
     links = [("deck.pptx", "Præsentationen (PowerPoint)")]
@@ -258,9 +281,16 @@ def execute_order(orders: OrdersFile, entry: OrderEntry, paths: Paths, fingerpri
         export_html(notebook, staging / "report.html", title=title, links=_report_links(staging))
         timings["export_s"] = round(time.perf_counter() - t, 3)
         log(f"report.html exported in {timings['export_s']} s")
+        t = time.perf_counter()
+        hits = leak_check(staging, staging_root / f"{entry.id}.identifiers.json", paths, {"run.log": log.text()})
+        timings["leak_check_s"] = round(time.perf_counter() - t, 3)
+        if hits:
+            raise LeakError("the leak check found identifying data in the outputs, which are not published: "
+                            + "; ".join(str(h) for h in hits[:12]))
+        log(f"leak check passed in {timings['leak_check_s']} s")
         status, error = STATUS_OK, ""
     except Exception as exc:  # one order's failure must not stop the batch
-        status, error = STATUS_FAILED, _error_message(exc)
+        status, error = STATUS_FAILED, Redactor()(_error_message(exc))  # messages are published
         log(f"failed: {error}")
         if warm is not None:
             warm.shutdown()  # the next order gets a fresh kernel

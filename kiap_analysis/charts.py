@@ -186,10 +186,11 @@ def plot_referral_rates(rates: pd.DataFrame, *, cluster_rate: float | None, ax: 
                 yerr=[heights[computed] - low[computed], high[computed] - heights[computed]],
                 fmt="none", ecolor=palette.TEXT, elinewidth=1, capsize=3)
     top = float(np.nanmax(high[computed])) if computed.any() else 1.0
-    for xi, ok in zip(x, computed, strict=True):
+    notes = rates["note"] if "note" in rates else pd.Series(["ikke beregnet"] * len(rates))
+    for xi, ok, note in zip(x, computed, notes, strict=True):
         if not ok:
-            ax.text(xi, top * 0.02, "ikke\nberegnet", ha="center", va="bottom", fontsize=10,
-                    color=palette.MUTED_TEXT)
+            ax.text(xi, top * 0.02, (note or "ikke beregnet").replace(" ", "\n"), ha="center", va="bottom",
+                    fontsize=10, color=palette.MUTED_TEXT)
     if cluster_rate is not None and np.isfinite(cluster_rate):
         ax.axhline(cluster_rate, color=palette.REFERENCE, linestyle="--", linewidth=1.5,
                    label=f"Klyngen samlet: {fmt.rate(cluster_rate)} pr. 1.000")
@@ -252,6 +253,12 @@ def _wrap_labels(labels: Sequence[str], width: int = 16) -> list[str]:
     return wrapped
 
 
+def rounded_size(patients: float) -> float:
+    """A practice's size to the nearest 100 on funnel plots: exact listed-patient counts are
+    public and would tell which practice hides behind a letter."""
+    return float(round(patients / 100.0) * 100)
+
+
 def plot_funnel(rates: pd.DataFrame, *, cluster_rate: float, ax: Axes | None = None) -> Axes:
     """Funnel plot: each practice's rate against its listed patients.
 
@@ -262,7 +269,8 @@ def plot_funnel(rates: pd.DataFrame, *, cluster_rate: float, ax: Axes | None = N
     """
     ax = _axes(ax)
     shown = rates[rates["is_rate_computed"].astype(bool)].reset_index(drop=True)
-    patients = shown["listed_patients"].astype(float).to_numpy()
+    shown = shown.assign(listed_patients=shown["listed_patients"].astype(float).map(rounded_size))
+    patients = shown["listed_patients"].to_numpy()
     low_x = max(100.0, float(patients.min()) * 0.6) if len(patients) else 500.0
     high_x = float(patients.max()) * 1.15 if len(patients) else 5000.0
     grid = np.linspace(low_x, high_x, 200)

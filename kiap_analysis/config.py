@@ -70,6 +70,8 @@ class Settings:
 
     # A chart's base must hold at least this many respondents to be shown.
     min_survey_base: int = 5
+    # Referral counts below this (1-4) are shown as "<5", with their rates hidden.
+    min_count: int = 5
     # Confidence level of the rate intervals and the inner funnel limits.
     confidence: float = 0.95
     # Exact Poisson interval below this many events, Byar's approximation from it.

@@ -176,12 +176,20 @@ FUNNEL_HOW_TO_READ = ("Tragten: hver prik er en praksis. Prikker uden for de sti
                      "klyngens niveau, end tilfældig variation forklarer ved praksis af den størrelse.")
 
 
+def practice_note(row) -> str:
+    """Why a practice has no rate on the charts: '<5', 'skjult' or 'ikke beregnet'."""
+    if getattr(row, "is_suppressed", False):
+        return str(row.referrals_shown)
+    return "" if row.is_rate_computed else "ikke beregnet"
+
+
 def _offer_block(result: ReferralResult, offer: str) -> Block:
     rows = result.rates[result.rates["offer"] == offer]
-    practices = rows[rows["practice"] != metrics.CLUSTER]
+    practices = rows[rows["practice"] != metrics.CLUSTER].copy()
+    practices["note"] = [practice_note(r) for r in practices.itertuples()]
     total = rows[rows["practice"] == metrics.CLUSTER].iloc[0]
     cluster_rate = float(total["rate_per_1000"]) if total["is_rate_computed"] else None
-    rates_alt = ", ".join(f"{r.practice} {fmt.rate(r.rate_per_1000)}" for r in practices.itertuples())
+    rates_alt = ", ".join(f"{r.practice} {r.note or fmt.rate(r.rate_per_1000)}" for r in practices.itertuples())
     outside = [f"{r.practice} ({r.funnel})" for r in practices.itertuples() if r.funnel]
     alt = (f"Til venstre søjlediagram for {offer}: henvisninger pr. 1.000 tilmeldte patienter pr. praksis: "
            f"{rates_alt}. Klyngen samlet: {fmt.rate(cluster_rate or float('nan'))}. Til højre tragtdiagram "
@@ -198,12 +206,12 @@ def _offer_block(result: ReferralResult, offer: str) -> Block:
     return Block(
         "chart", f"referrals_{offer}", f"{offer}: henvisninger pr. 1.000 tilmeldte patienter",
         "Antal henvisninger pr. 1.000 tilknyttede patienter for klyngens praksis, pseudonymiseret",
-        base=f"{int(total['referrals'])} henvisninger i alt",
+        base=f"{total['referrals_shown']} henvisninger i alt",
         chart=ChartSpec("practice_rates", practices, cluster_rate=cluster_rate),
         figure=render(draw, alt, size=(14.0, 5.2), panels=2),
         table=rows,
-        caption="Søjler: stiplet linje er klyngen samlet, lodrette streger 95 %-konfidensinterval. "
-                + FUNNEL_HOW_TO_READ)
+        caption="Søjler: stiplet linje er klyngen samlet, lodrette streger 95 %-konfidensinterval; "
+                "under 5 henvisninger vises som <5. " + FUNNEL_HOW_TO_READ)
 
 
 def build_content(analysis: OrderAnalysis) -> Content:

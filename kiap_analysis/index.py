@@ -28,13 +28,19 @@ def _links(manifest: dict) -> str:
     order_id = manifest["order_id"]
     outputs = set(manifest.get("outputs") or [])
     names = [("report.html", "Rapport"), ("deck.pptx", "Præsentation"), ("deck.pdf", "PDF"),
-             ("notebook.ipynb", "Notebook"), ("manifest.json", "Manifest")]
+             ("notebook.ipynb", "Notebook"), ("run.log", "Log"), ("manifest.json", "Manifest")]
     links = [f"<a href='{html.escape(order_id)}/{name}'>{label}</a>" for name, label in names
              if name in outputs or name == "manifest.json"]
     tables = sorted(o for o in outputs if o.startswith("tables/"))
     if tables:
         links.append(f"<a href='{html.escape(order_id)}/tables/'>Tabeller ({len(tables)})</a>")
     return " · ".join(links)
+
+
+def _log_link(manifest: dict) -> str:
+    if "run.log" in (manifest.get("outputs") or []):
+        return f"<a href='{html.escape(manifest['order_id'])}/run.log'>Log</a>"
+    return ""
 
 
 def index_html(manifests: list[dict]) -> str:
@@ -57,7 +63,7 @@ def index_html(manifests: list[dict]) -> str:
             f"<td class='status'>{STATUS_LABELS.get(status, html.escape(status))}</td>"
             f"<td class='num'>{len(warnings)}</td>"
             f"<td class='num'>{fmt.number(seconds, 1) + ' s' if seconds is not None else ''}</td>"
-            f"<td>{_links(m) if status != 'failed' else ''}{detail}</td></tr>")
+            f"<td>{_links(m) if status != 'failed' else _log_link(m)}{detail}</td></tr>")
     failed = sum(m.get("status") == "failed" for m in manifests)
     stamp = dt.datetime.now().strftime("%d.%m.%Y %H:%M")
     return f"""<!DOCTYPE html>

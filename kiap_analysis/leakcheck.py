@@ -9,6 +9,7 @@ never the value.
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
 import zipfile
@@ -18,9 +19,20 @@ from pathlib import Path
 
 ZIP_SUFFIXES = (".pptx", ".xlsx", ".docx")
 TEXT_SUFFIXES = (".html", ".htm", ".csv", ".json", ".ipynb", ".txt", ".log", ".md", ".xml", ".svg")
-# A base64 or word character next to a match means it is part of something longer.
+# A base64, word or number character next to a match means it is part of something longer
+# (a picture's data, a digest, a decimal number).
 _EDGE_BEFORE = r"(?<![0-9A-Za-zÆØÅæøå+/])"
 _EDGE_AFTER = r"(?![0-9A-Za-zÆØÅæøå])"
+_NUMBER_BEFORE = r"(?<![0-9A-Za-z+/.,_-])"
+_NUMBER_AFTER = r"(?![0-9A-Za-z.,_])"
+PATTERNS = {
+    "CPR number": re.compile(_NUMBER_BEFORE + r"(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}[ -]?"
+                             r"(?:\d{4}|\d[0-9A-Z]{2}\d)" + _NUMBER_AFTER),
+    "e-mail address": re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}"),
+    "phone number": re.compile(_NUMBER_BEFORE + r"(?:(?:\+|00)45[ -]?)?(?:\d{2}[ -]?){3}\d{2}" + _NUMBER_AFTER),
+}
+_TAG = re.compile(r"<[^>]+>")
+_ELEMENT_ID = re.compile(r"""\sid=(?:"[^"]*"|'[^']*')""")
 
 
 @dataclass(frozen=True)
@@ -38,27 +50,55 @@ def texts(folder: Path) -> Iterator[tuple[str, str]]:
         name = path.relative_to(folder).as_posix()
         suffix = path.suffix.lower()
         if suffix in ZIP_SUFFIXES:
-            try:
-                with zipfile.ZipFile(path) as archive:
-                    for member in archive.namelist():
-                        if member.endswith((".xml", ".rels", ".txt")):
-                            yield f"{name}:{member}", html.unescape(
-                                archive.read(member).decode("utf-8", "replace"))
-            except zipfile.BadZipFile:
-                yield name, path.read_bytes().decode("utf-8", "replace")
+            yield from _zip_texts(name, path.read_bytes())
         elif suffix in TEXT_SUFFIXES or not suffix:
             yield name, _readable(path.read_bytes().decode("utf-8", "replace"), suffix)
 
 
+def _zip_texts(name: str, data: bytes) -> Iterator[tuple[str, str]]:
+    """The text of an Office file's XML parts (tags and attributes dropped), embedded
+    workbooks included."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        yield name, data.decode("utf-8", "replace")
+        return
+    with archive:
+        for member in archive.namelist():
+            if member.endswith((".xml", ".rels", ".txt")):
+                xml = archive.read(member).decode("utf-8", "replace")
+                yield f"{name}:{member}", html.unescape(_TAG.sub(" ", xml))
+            elif member.endswith(ZIP_SUFFIXES):
+                yield from _zip_texts(f"{name}:{member}", archive.read(member))
+
+
+def _strings(value: object, skip: frozenset[str]) -> Iterator[str]:
+    """Every string (keys and values) in parsed JSON, but the values of keys in ``skip``."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            if key not in skip:
+                yield from _strings(item, skip)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item, skip)
+    elif isinstance(value, str):
+        yield value
+    elif value is not None:
+        yield str(value)
+
+
 def _readable(text: str, suffix: str) -> str:
-    """The text as a reader sees it: JSON escapes and HTML entities resolved."""
+    """The text as a reader sees it: JSON as its strings (escapes resolved; a notebook's random
+    cell ids left out, they hold no content), HTML entities resolved."""
     if suffix in (".json", ".ipynb"):
         try:
-            return json.dumps(json.loads(text), ensure_ascii=False)
+            parsed = json.loads(text)
         except ValueError:
             return text
+        return "\n".join(_strings(parsed, frozenset({"id"}) if suffix == ".ipynb" else frozenset()))
     if suffix in (".html", ".htm", ".svg", ".xml"):
-        return html.unescape(text)
+        return html.unescape(_ELEMENT_ID.sub(" ", text))  # nbconvert writes the random cell ids as ids
     return text
 
 
@@ -68,13 +108,19 @@ def literal_pattern(value: str) -> re.Pattern[str]:
     return re.compile(_EDGE_BEFORE + r"\s+".join(words) + _EDGE_AFTER, re.IGNORECASE)
 
 
-def scan(folder: Path, literals: dict[str, Iterable[str]]) -> list[Hit]:
-    """Hits of any literal (kind -> values) in any file under ``folder``."""
-    patterns = [(kind, literal_pattern(v)) for kind, values in literals.items()
-                for v in sorted(set(values)) if v and v.strip()]
+def scan(folder: Path, literals: dict[str, Iterable[str]], patterns: bool = True,
+         extra: dict[str, str] | None = None) -> list[Hit]:
+    """Hits of identifying data in any file under ``folder`` (and in ``extra`` name -> text):
+    every literal (kind -> values) and, with ``patterns``, anything shaped like a CPR
+    number, an e-mail address or a phone number."""
+    checks = [(kind, literal_pattern(v)) for kind, values in literals.items()
+              for v in sorted(set(values)) if v and v.strip()]
+    if patterns:
+        checks += list(PATTERNS.items())
     hits: list[Hit] = []
-    for name, text in texts(folder):
-        for kind, pattern in patterns:
+    sources = list(texts(folder)) + list((extra or {}).items())
+    for name, text in sources:
+        for kind, pattern in checks:
             if pattern.search(text):
                 hit = Hit(name, kind)
                 if hit not in hits:

@@ -26,7 +26,9 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu, Pt
 
 from . import metrics, palette
+from .charts import rounded_size
 from .formatting import percent, rate
+from .privacy import spreadsheet_safe as safe_label
 from .spec import Scale
 
 PCT = '[$-406]0" %";[$-406]0" %";[$-406]0" %"'  # absolute percent, no decimals
@@ -199,9 +201,9 @@ def add_likert(slide, box: tuple[int, int, int, int], table: pd.DataFrame, scale
     positive = ([(levels[half], 0.5, colours[half])] if has_middle else []) + [
         (levels[i], 1.0, colours[i]) for i in range(len(levels) - half, len(levels))]
     data = CategoryChartData(number_format=PCT)
-    data.categories = [_row_label(item, rnd) for item, rnd in rows]
+    data.categories = [safe_label(_row_label(item, rnd)) for item, rnd in rows]
     for name, factor, _ in negative + positive:
-        data.add_series(name, [factor * _pct(table, item, rnd, name) for item, rnd in rows])
+        data.add_series(safe_label(name), [factor * _pct(table, item, rnd, name) for item, rnd in rows])
     legend_h = Emu(int(Pt(22)))
     dk_width = int(width * 0.16) if scale.dont_know else 0
     frame = slide.shapes.add_chart(XL_CHART_TYPE.BAR_STACKED, left, top + legend_h,
@@ -248,8 +250,8 @@ def add_likert(slide, box: tuple[int, int, int, int], table: pd.DataFrame, scale
 def _dont_know_chart(slide, box, table, rows, label: str):
     left, top, width, height = box
     data = CategoryChartData(number_format=PCT)
-    data.categories = [_row_label(item, rnd) for item, rnd in rows]
-    data.add_series(label, [_pct(table, item, rnd, label) for item, rnd in rows])
+    data.categories = [safe_label(_row_label(item, rnd)) for item, rnd in rows]
+    data.add_series(safe_label(label), [_pct(table, item, rnd, label) for item, rnd in rows])
     frame = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, left, top, width, height, data)
     chart = frame.chart
     _style(chart)
@@ -301,11 +303,11 @@ def add_choice(slide, box, table: pd.DataFrame):
     categories = list(dict.fromkeys(table["category"]))[::-1]
     rounds = list(dict.fromkeys(table["round"])) if "round" in table else [""]
     data = CategoryChartData(number_format=PCT)
-    data.categories = categories
+    data.categories = [safe_label(c) for c in categories]
     for rnd in rounds[::-1]:  # the first round nearest the top of each group
         part = table[table["round"] == rnd] if rnd else table
         pct = part.set_index("category")["pct"]
-        data.add_series(rnd or "Andel", [float(pct.get(c, 0.0)) for c in categories])
+        data.add_series(safe_label(rnd or "Andel"), [float(pct.get(c, 0.0)) for c in categories])
     frame = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, left, top, width, height, data)
     chart = frame.chart
     _style(chart, legend=len(rounds) > 1)
@@ -332,12 +334,12 @@ def _rate_chart(slide, box, categories, series: list[tuple[str, list, list, list
     data = CategoryChartData(number_format=RATE)
     data.categories = categories
     for name, values, _, _ in series:
-        data.add_series(name, values)
+        data.add_series(safe_label(name), values)
     if reference is not None:
-        data.add_series(f"Klyngen samlet ({_dk(reference)} pr. 1.000)", [reference] * len(categories))
+        data.add_series(safe_label(f"Klyngen samlet ({_dk(reference)} pr. 1.000)"), [reference] * len(categories))
     for name, _, plus, minus in series:
-        data.add_series(f"{name}: 95 %-KI op", plus)
-        data.add_series(f"{name}: 95 %-KI ned", minus)
+        data.add_series(safe_label(f"{name}: 95 %-KI op"), plus)
+        data.add_series(safe_label(f"{name}: 95 %-KI ned"), minus)
     frame = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, left, top, width, height, data)
     chart = frame.chart
     plot = chart.plots[0]
@@ -408,13 +410,14 @@ def add_offer_rates(slide, box, overview: pd.DataFrame):
     for rnd in rounds:
         part = (overview[overview["round"] == rnd] if rnd else overview).set_index("offer").reindex(offers)
         series.append((rnd or "Klyngen samlet", *_intervals(part.reset_index())))
-    return [_rate_chart(slide, box, offers, series, None)]
+    return [_rate_chart(slide, box, [safe_label(o) for o in offers], series, None)]
 
 
 def add_practice_rates(slide, box, practices: pd.DataFrame, cluster_rate: float | None):
     """Rate per practice with 95 % intervals and the cluster's rate as a dashed line."""
-    labels = [p if ok else f"{p} (ikke beregnet)"
-              for p, ok in zip(practices["practice"], practices["is_rate_computed"], strict=True)]
+    notes = practices["note"] if "note" in practices else [""] * len(practices)
+    labels = [safe_label(p if ok else f"{p} ({note or 'ikke beregnet'})")
+              for p, ok, note in zip(practices["practice"], practices["is_rate_computed"], notes, strict=True)]
     values, plus, minus = _intervals(practices)
     return [_rate_chart(slide, box, labels, [("Praksis", values, plus, minus)], cluster_rate)]
 
@@ -424,7 +427,8 @@ def add_funnel(slide, box, practices: pd.DataFrame, cluster_rate: float):
     99.8 % control limits as line series; practices outside the limits in their own series."""
     left, top, width, height = box
     shown = practices[practices["is_rate_computed"].astype(bool)]
-    patients = shown["listed_patients"].astype(float).to_numpy()
+    shown = shown.assign(listed_patients=shown["listed_patients"].astype(float).map(rounded_size))
+    patients = shown["listed_patients"].to_numpy()
     low_x = max(100.0, float(patients.min()) * 0.6) if len(patients) else 500.0
     high_x = float(patients.max()) * 1.15 if len(patients) else 5000.0
     grid = np.linspace(low_x, high_x, 40)
@@ -436,11 +440,11 @@ def add_funnel(slide, box, practices: pd.DataFrame, cluster_rate: float):
                                        "99,8 %-grænser")):
         part = limits[limits["level"] == level]
         for side, column in (("", "high_per_1000"), (" (nedre)", "low_per_1000")):
-            series = data.add_series(f"{name}{side}", number_format=RATE)
+            series = data.add_series(safe_label(f"{name}{side}"), number_format=RATE)
             for x, y in zip(part["listed_patients"], part[column], strict=True):
                 series.add_data_point(float(x), float(y))
             lines.append((f"{name}{side}", colour, dash, bool(side)))
-    centre = data.add_series(f"Klyngen samlet ({_dk(cluster_rate)})", number_format=RATE)
+    centre = data.add_series(safe_label(f"Klyngen samlet ({_dk(cluster_rate)})"), number_format=RATE)
     centre.add_data_point(low_x, cluster_rate)
     centre.add_data_point(high_x, cluster_rate)
     lines.append(("centre", palette.REFERENCE, None, False))
@@ -455,7 +459,7 @@ def add_funnel(slide, box, practices: pd.DataFrame, cluster_rate: float):
                "Uden for 99,8 %": (XL_MARKER_STYLE.DIAMOND, palette.OUTLIER)}
     point_groups = [(name, rows) for name, rows in groups.items() if rows]
     for name, rows in point_groups:
-        series = data.add_series(name, number_format=RATE)
+        series = data.add_series(safe_label(name), number_format=RATE)
         for row in rows:
             series.add_data_point(float(row.listed_patients), float(row.rate_per_1000))
     frame = slide.shapes.add_chart(XL_CHART_TYPE.XY_SCATTER_LINES_NO_MARKERS, left, top, width, height, data)

@@ -10,6 +10,7 @@ private staging folder and publishes to reports/ only when the whole order succe
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +24,7 @@ from .deck import write_deck
 from .fileio import write_bytes, write_csv, write_text
 from .letters import practice_letters
 from .metrics import CLUSTER
+from .privacy import safe_table, suppress_small_base, suppress_small_change
 from .pseudonyms import load_key
 
 RATE_TABLE_COLUMNS = ["practice", "offer", "referrals", "rate_per_1000", "ci_low", "ci_high"]
@@ -52,13 +54,13 @@ class OrderRun:
         tables: dict[str, pd.DataFrame] = {}
         current, baseline = self.analysis.current, self.analysis.baseline
         if current.survey is not None:
-            tables.update(current.survey.tables)
+            tables.update({qid: suppress_small_base(t) for qid, t in current.survey.tables.items()})
             if baseline is not None and baseline.survey is not None:
                 change = survey_change(baseline.survey.tables, current.survey.tables)
                 if len(change):
-                    tables["change_survey"] = change
+                    tables["change_survey"] = suppress_small_change(change)
         if current.referrals is not None:
-            rates = current.referrals.rates
+            rates = current.referrals.rates.assign(referrals=current.referrals.rates["referrals_shown"])
             tables["referrals_per_1000"] = rates[RATE_TABLE_COLUMNS].round(
                 {"rate_per_1000": 3, "ci_low": 3, "ci_high": 3})
             if baseline is not None and baseline.referrals is not None:
@@ -73,7 +75,7 @@ class OrderRun:
         written = {"deck.pptx"}
         tables_dir = self.out / "tables"
         for name, table in self.tables().items():
-            write_csv(table, tables_dir / f"{name}.csv")
+            write_csv(safe_table(table), tables_dir / f"{name}.csv")
             written.add(f"tables/{name}.csv")
         if tables_dir.exists():
             for stale in tables_dir.glob("*.csv"):
@@ -81,6 +83,7 @@ class OrderRun:
                     stale.unlink()
         self._save_processed()
         self._write_letters()
+        self._write_identifiers()
         summary = {
             "order_id": self.analysis.order.id,
             "package": {"name": self.analysis.spec.name, "version": self.analysis.spec.version},
@@ -91,6 +94,14 @@ class OrderRun:
         }
         display({SUMMARY_MIMETYPE: summary, "text/plain": f"{len(written)} filer skrevet"}, raw=True)
         return summary
+
+    def identifiers_path(self) -> Path:
+        """Private: what the leak check must not find in this order's outputs."""
+        return self.paths.private / "runs" / f"{self.analysis.order.id}.identifiers.json"
+
+    def _write_identifiers(self) -> None:
+        found = {kind: sorted(values) for kind, values in self.analysis.identifiers.items()}
+        write_text(self.identifiers_path(), json.dumps(found, ensure_ascii=False))
 
     def _write_letters(self) -> None:
         """One private letter per practice telling it its pseudonym (never under reports/)."""

@@ -58,14 +58,13 @@ def _block_table(block: Block) -> str:
     if table is None:
         return ""
     if "rate_per_1000" in table:
-        shown = table[["practice", "offer", "referrals", "listed_patients", "rate_per_1000", "ci_low", "ci_high",
-                       "funnel"]]
+        # No listed-patient counts: they are public per practice and would undo the letters.
+        shown = table[["practice", "offer", "referrals_shown", "rate_per_1000", "ci_low", "ci_high", "funnel"]]
         shown = shown.rename(columns={
-            "practice": "Praksis", "offer": "Tilbud", "referrals": "Henvisninger",
-            "listed_patients": "Tilmeldte", "rate_per_1000": "Pr. 1.000", "ci_low": "95 %-KI fra",
-            "ci_high": "95 %-KI til", "funnel": "Uden for tragtens grænser"})
-        body = table_html(shown, {"Henvisninger": 0, "Tilmeldte": 0, "Pr. 1.000": 1,
-                                  "95 %-KI fra": 1, "95 %-KI til": 1})
+            "practice": "Praksis", "offer": "Tilbud", "referrals_shown": "Henvisninger",
+            "rate_per_1000": "Pr. 1.000", "ci_low": "95 %-KI fra", "ci_high": "95 %-KI til",
+            "funnel": "Uden for tragtens grænser"})
+        body = table_html(shown, {"Pr. 1.000": 1, "95 %-KI fra": 1, "95 %-KI til": 1})
     else:
         shown = table.rename(columns={"item": "Delspørgsmål", "category": "Svar", "n": "Antal",
                                       "base": "Grundlag", "pct": "Procent"})
@@ -178,6 +177,9 @@ def data_section_html(analysis: OrderAnalysis) -> str:
         f"<li>Procenter for spørgsmål med flere svarmuligheder er af respondenterne (gennemførte "
         f"besvarelser samt delvise besvarelser med mindst ét kryds), ikke af antallet af kryds.</li>"
         f"<li>En figur vises kun, når mindst {SETTINGS.min_survey_base} har svaret.</li>"
+        f"<li>Henvisningstal fra 1 til {SETTINGS.min_count - 1} vises som &lt;{SETTINGS.min_count}, og raten skjules; "
+        f"kunne et skjult tal regnes ud fra klyngens total, skjules også det næstmindste tal ('skjult').</li>"
+        f"<li>Fritekst er renset for CPR-numre, e-mails, telefonnumre, ydernumre og navne, før den vises.</li>"
         f"<li>Henvisningsrater er pr. 1.000 tilmeldte patienter med {fmt.percent(SETTINGS.confidence * 100)}"
         f"-konfidensinterval: eksakt Poisson-interval under {SETTINGS.exact_poisson_below} henvisninger, "
         f"Byars tilnærmelse fra {SETTINGS.exact_poisson_below}.</li>"

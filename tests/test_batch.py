@@ -46,7 +46,8 @@ def test_failures_are_local_and_good_orders_are_skipped_until_forced(batch, work
                    + order("bad-file", "missing.csv") + order("raises", "garbled.csv"))
     report = run_orders(orders, workbook, workers=2, log=lambda *_: None)
     status = {o.order_id: o.status for o in report.outcomes}
-    assert status == {"good-1": "ok", "good-2": "ok", "bad-file": "failed", "raises": "failed"}
+    assert status == {"good-1": "ok", "good-2": "ok", "bad-file": "failed", "raises": "failed"}, [
+        o.error for o in report.outcomes]
     for good in ("good-1", "good-2"):
         folder = workbook.reports / good
         assert len(Presentation(str(folder / "deck.pptx")).slides) == 9
@@ -63,7 +64,7 @@ def test_failures_are_local_and_good_orders_are_skipped_until_forced(batch, work
     assert {o.order_id: o.status for o in again.outcomes} == {
         "good-1": "skipped", "good-2": "skipped", "bad-file": "failed", "raises": "failed"}
     forced = run_orders(orders, workbook, workers=2, force=True, log=lambda *_: None)
-    assert [o.status for o in forced.outcomes][:2] == ["ok", "ok"]
+    assert [o.status for o in forced.outcomes][:2] == ["ok", "ok"], [o.error for o in forced.outcomes]
     only = run_orders(orders, workbook, only=["good-2"], log=lambda *_: None)
     assert [(o.order_id, o.status) for o in only.outcomes] == [("good-2", "ok")]
     write(batch / "good.csv", GOOD.replace("Svar 1", "Et nyt svar"))  # changed input: no longer up to date

@@ -28,3 +28,12 @@ def test_scanner_finds_planted_identifiers_in_every_kind_of_file(tmp_path):
     assert Hit("deck.pptx:docProps/core.xml", "practice name") in hits
     assert not [h for h in hits if h.file == "figure.html"]
     assert all("012345" not in str(h) for h in hits)  # a hit never repeats the value
+
+
+def test_random_cell_ids_are_not_phone_numbers(tmp_path):
+    # nbformat cell ids are 8 random characters, sometimes all digits
+    (tmp_path / "notebook.ipynb").write_text(json.dumps({"cells": [{"id": "18967698", "source": "x = 1"}]}))
+    (tmp_path / "report.html").write_text('<div class="jp-Cell" id="cell-id=18967698"><p>Tak</p></div>')
+    assert scan(tmp_path, {}, patterns=True) == []
+    (tmp_path / "report.html").write_text('<div id="cell-id=1"><p>Ring 18967698</p></div>')
+    assert scan(tmp_path, {}, patterns=True) == [Hit("report.html", "phone number")]

@@ -35,8 +35,8 @@ orders:
 SURVEY = "id;q1\n" + "\n".join(f"{i};I høj grad" for i in range(1, 7))
 REFERRALS_2025 = """
 Ydernummer;Praksisnavn;KOL;Diabetes
-011111;Lægerne Alfa;3;10
-022222;Lægerne Beta;0;4
+011111;Lægerne Alfa;6;10
+022222;Lægerne Beta;0;7
 033333;Lægerne Gamma;5;1
 044444;Lægerne Delta;2;2
 """
@@ -80,8 +80,9 @@ def test_missing_and_zero_listed_patients_get_no_rate(orders, workbook, tmp_path
     letters = letters_of(run.analysis)
     gamma, delta = f"Praksis {letters['033333']}", f"Praksis {letters['044444']}"
     assert not kol.loc[gamma, "is_rate_computed"] and not kol.loc[delta, "is_rate_computed"]
-    # The cluster rate uses only practices with listed patients: (3 + 0) / (1,600 + 2,100)
-    assert kol.loc["Klyngen samlet", "rate_per_1000"] == pytest.approx(3 / 3.7)
+    # The cluster rate uses only practices with listed patients: (6 + 0) / (1,600 + 2,100)
+    assert kol.loc["Klyngen samlet", "rate_per_1000"] == pytest.approx(6 / 3.7)
+    assert kol.loc[delta, "referrals_shown"] == "<5"  # 2 referrals: not shown, not in the total
     warnings = [str(w) for w in run.analysis.warnings]
     assert any(delta in w and "not in the listed-patients file" in w for w in warnings)
     assert any(gamma in w and "0 or no listed patients" in w for w in warnings)

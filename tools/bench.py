@@ -3,8 +3,8 @@
 The demo's orders are scaled to BENCH_ORDERS (default 60) and produced four ways, each
 BENCH_REPEATS times (default 3), all in one run on this machine:
 
-- in-process: the same outputs (deck, tables, processed data, letters, report.html, manifest)
-  made by calling the package directly in one warm process, no notebook at all;
+- in-process: the same outputs (deck, tables, processed data, letters, report.html, manifest),
+  the same leak check, made by calling the package directly in one warm process, no notebook;
 - batch, 1 worker and 2 workers: ``kiap run`` as shipped (papermill, warm kernel per worker,
   HTML exported in-process);
 - naive: the route the issue measured first: a fresh kernel per order (papermill's default
@@ -85,7 +85,7 @@ def fresh_paths(folder: Path) -> Paths:
 def run_inprocess(orders_path: Path, paths: Paths, ids: list[str]) -> float:
     """The same outputs without notebooks: the package called directly, one warm process."""
     from kiap_analysis import report
-    from kiap_analysis.batch import code_version, fingerprint
+    from kiap_analysis.batch import code_version, fingerprint, leak_check
     from kiap_analysis.fileio import write_text
     from kiap_analysis.notebook import OrderRun
     from kiap_analysis.orders import load_orders
@@ -104,6 +104,9 @@ def run_inprocess(orders_path: Path, paths: Paths, ids: list[str]) -> float:
         page = (f"<!DOCTYPE html><html lang='da'><head><meta charset='utf-8'><title>{order_id}</title>"
                 f"<style>{css}</style></head><body><main class='kiap-report'>{body}</main></body></html>")
         write_text(staging / order_id / "report.html", page)
+        hits = leak_check(staging / order_id, staging / f"{order_id}.identifiers.json", paths, {})
+        if hits:
+            raise SystemExit(f"{order_id}: leak check: {hits}")
         target = paths.reports / order_id
         for source in (staging / order_id).rglob("*"):
             if source.is_file():

@@ -25,6 +25,7 @@ class SurveyIngest:
     unmapped_questions: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     invited: int | None = None  # people the export lists (SurveyXact: everyone distributed to)
+    personal_values: set[str] = field(default_factory=set)  # private: names/e-mails never read as answers
 
 
 @guarded

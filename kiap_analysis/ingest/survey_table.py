@@ -54,6 +54,7 @@ def read_plain_table(
     matches: dict[int, ColumnMatch] = {}
     id_col = status_col = None
     ignored: list[str] = []
+    personal_cols: list[int] = []
     seen_slots: dict[str, str] = {}
     for pos, header in enumerate(headers):
         if not header:
@@ -67,6 +68,7 @@ def read_plain_table(
             continue
         if role == "personal":
             ignored.append(header)
+            personal_cols.append(pos)
             continue
         match = match_column(header, spec, survey_map)
         if match is None:
@@ -95,11 +97,13 @@ def read_plain_table(
             "locally with questions: {remove: [...]}", severity="warning"))
 
     records = []
+    personal: set[str] = set()
     unknown: dict[tuple[int, str], list[int]] = {}
     for row_pos, row in body.iterrows():
         cells = {pos: cell_text(row.iloc[pos]) for pos in range(len(headers))}
         if not any(cells.values()):
             continue
+        personal |= {cells[pos] for pos in personal_cols if cells[pos]}
         record: dict[str, object] = {"source_row": int(row_pos) + 1}
         record["respondent_id"] = (cells[id_col] if id_col is not None else "") or f"r{int(row_pos) + 1}"
         status = parse_status(cells[status_col]) if status_col is not None else True
@@ -135,7 +139,7 @@ def read_plain_table(
         form += f" (Excel, sheet '{table.sheet}')"
     return SurveyIngest(
         responses=responses, file=label, form=form, rows_read=len(records), warnings=warnings,
-        unmapped_questions=unmapped, ignored_columns=ignored,
+        unmapped_questions=unmapped, ignored_columns=ignored, personal_values=personal,
     )
 
 

@@ -419,6 +419,8 @@ def read_surveyxact(path: Path, spec: PackageSpec, survey_map: Mapping[str, str]
                                 "or remove it locally with questions: {remove: [...]}", severity="warning"))
 
     id_col = next((i for i, h in enumerate(headers) if column_role(h) == "respondent_id"), None)
+    personal_cols = [i for i, h in enumerate(headers) if column_role(h) == "personal"]
+    personal: set[str] = set()
     status = _status_reader(groups, columns, labels)
     records = []
     unknown: dict[tuple[int, str], list[int]] = {}
@@ -428,6 +430,7 @@ def read_surveyxact(path: Path, spec: PackageSpec, survey_map: Mapping[str, str]
         if all(cell_text(v) == "" for v in row):
             continue
         invited += 1
+        personal |= {cell_text(row.iloc[pos]) for pos in personal_cols if cell_text(row.iloc[pos])}
         state = status(row) if status else "complete"
         record: dict[str, object] = {
             "source_row": row_pos + 1,
@@ -450,7 +453,7 @@ def read_surveyxact(path: Path, spec: PackageSpec, survey_map: Mapping[str, str]
     return SurveyIngest(
         responses=build_responses(records, spec), file=label, form=export.form, rows_read=len(records),
         warnings=warnings, unmapped_questions=unmapped, ignored_columns=ignored,
-        invited=invited if status else None,
+        invited=invited if status else None, personal_values=personal,
     )
 
 
