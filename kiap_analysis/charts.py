@@ -273,7 +273,7 @@ def plot_funnel(rates: pd.DataFrame, *, cluster_rate: float, ax: Axes | None = N
     patients = shown["listed_patients"].to_numpy()
     low_x = max(100.0, float(patients.min()) * 0.6) if len(patients) else 500.0
     high_x = float(patients.max()) * 1.15 if len(patients) else 5000.0
-    grid = np.linspace(low_x, high_x, 200)
+    grid = np.linspace(low_x, high_x, 60)
     limits = metrics.funnel_limits(cluster_rate, grid)
     styles = {0.95: (palette.LIMIT_95, "--", "95 %-grænser"), 0.998: (palette.LIMIT_998, ":", "99,8 %-grænser")}
     for level, (colour, style, label) in styles.items():

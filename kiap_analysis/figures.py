@@ -129,7 +129,7 @@ def render(draw: Callable[..., object], alt: str, size: tuple[float, float] = (1
         _fit(figure, axes)
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None},
-                       pil_kwargs={"compress_level": 3})
+                       pil_kwargs={"compress_level": 1})
     data = buffer.getvalue()
     width = int.from_bytes(data[16:20], "big")
     height = int.from_bytes(data[20:24], "big")

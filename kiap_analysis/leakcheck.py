@@ -21,8 +21,6 @@ ZIP_SUFFIXES = (".pptx", ".xlsx", ".docx")
 TEXT_SUFFIXES = (".html", ".htm", ".csv", ".json", ".ipynb", ".txt", ".log", ".md", ".xml", ".svg")
 # A base64, word or number character next to a match means it is part of something longer
 # (a picture's data, a digest, a decimal number).
-_EDGE_BEFORE = r"(?<![0-9A-Za-zÆØÅæøå+/])"
-_EDGE_AFTER = r"(?![0-9A-Za-zÆØÅæøå])"
 _NUMBER_BEFORE = r"(?<![0-9A-Za-z+/.,_-])"
 _NUMBER_AFTER = r"(?![0-9A-Za-z.,_])"
 PATTERNS = {
@@ -88,6 +86,9 @@ def _strings(value: object, skip: frozenset[str]) -> Iterator[str]:
         yield str(value)
 
 
+_DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s\\n]+")
+
+
 def _readable(text: str, suffix: str) -> str:
     """The text as a reader sees it: JSON as its strings (escapes resolved; a notebook's random
     cell ids left out, they hold no content), HTML entities resolved."""
@@ -96,16 +97,51 @@ def _readable(text: str, suffix: str) -> str:
             parsed = json.loads(text)
         except ValueError:
             return text
-        return "\n".join(_strings(parsed, frozenset({"id"}) if suffix == ".ipynb" else frozenset()))
+        strings = "\n".join(_strings(parsed, frozenset({"id"}) if suffix == ".ipynb" else frozenset()))
+        return _DATA_URI.sub(" ", strings)  # pictures are not text
     if suffix in (".html", ".htm", ".svg", ".xml"):
-        return html.unescape(_ELEMENT_ID.sub(" ", text))  # nbconvert writes the random cell ids as ids
+        return html.unescape(_ELEMENT_ID.sub(" ", _DATA_URI.sub(" ", text)))  # nbconvert writes cell ids as ids
     return text
 
 
-def literal_pattern(value: str) -> re.Pattern[str]:
-    """A value as a whole word, case-insensitive, whitespace-tolerant (XML may split or pad it)."""
-    words = [re.escape(w) for w in value.split()]
-    return re.compile(_EDGE_BEFORE + r"\s+".join(words) + _EDGE_AFTER, re.IGNORECASE)
+_SPACES = re.compile(r"\s+")
+_WORDLIKE = set("0123456789abcdefghijklmnopqrstuvwxyzæøåéüöä")
+
+
+def _fold(text: str) -> str:
+    """Case-folded with single spaces: how literals are compared (XML may split or pad them)."""
+    return _SPACES.sub(" ", text).casefold()
+
+
+def contains_literal(folded_text: str, folded_value: str) -> bool:
+    """Whether the value occurs as a whole word (not inside a longer word, number or base64)."""
+    start = 0
+    while (at := folded_text.find(folded_value, start)) >= 0:
+        before = folded_text[at - 1] if at else " "
+        after_at = at + len(folded_value)
+        after = folded_text[after_at] if after_at < len(folded_text) else " "
+        if before not in _WORDLIKE and before not in "+/" and after not in _WORDLIKE:
+            return True
+        start = at + 1
+    return False
+
+
+_DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s\\n]+")
+
+
+def _readable(text: str, suffix: str) -> str:
+    """The text as a reader sees it: JSON as its strings (escapes resolved; a notebook's random
+    cell ids left out, they hold no content), HTML entities resolved."""
+    if suffix in (".json", ".ipynb"):
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            return text
+        strings = "\n".join(_strings(parsed, frozenset({"id"}) if suffix == ".ipynb" else frozenset()))
+        return _DATA_URI.sub(" ", strings)  # pictures are not text
+    if suffix in (".html", ".htm", ".svg", ".xml"):
+        return html.unescape(_ELEMENT_ID.sub(" ", _DATA_URI.sub(" ", text)))  # nbconvert writes cell ids as ids
+    return text
 
 
 def scan(folder: Path, literals: dict[str, Iterable[str]], patterns: bool = True,
@@ -113,16 +149,16 @@ def scan(folder: Path, literals: dict[str, Iterable[str]], patterns: bool = True
     """Hits of identifying data in any file under ``folder`` (and in ``extra`` name -> text):
     every literal (kind -> values) and, with ``patterns``, anything shaped like a CPR
     number, an e-mail address or a phone number."""
-    checks = [(kind, literal_pattern(v)) for kind, values in literals.items()
-              for v in sorted(set(values)) if v and v.strip()]
-    if patterns:
-        checks += list(PATTERNS.items())
+    wanted = {kind: sorted({_fold(v).strip() for v in values if v and v.strip()}) for kind, values in literals.items()}
+    checks = list(PATTERNS.items()) if patterns else []
     hits: list[Hit] = []
     sources = list(texts(folder)) + list((extra or {}).items())
     for name, text in sources:
-        for kind, pattern in checks:
-            if pattern.search(text):
-                hit = Hit(name, kind)
-                if hit not in hits:
-                    hits.append(hit)
+        found = [kind for kind, pattern in checks if pattern.search(text)]
+        folded = _fold(text)
+        found += [kind for kind, values in wanted.items() if any(contains_literal(folded, v) for v in values)]
+        for kind in found:
+            hit = Hit(name, kind)
+            if hit not in hits:
+                hits.append(hit)
     return hits
