@@ -19,10 +19,11 @@ from .errors import InputError, KiapError, Problem, display_path
 from .ingest.names import read_names
 from .ingest.referrals import ListedIngest, ReferralIngest, read_listed_patients, read_referrals
 from .ingest.survey import SurveyIngest, read_survey
-from .orders import Order, OrdersFile, load_orders
-from .privacy import Redactor, redact_frame, suppress_referrals
+from .orders import Order, load_orders, resolve_spec
+from .privacy import redact_frame, suppress_referrals
 from .pseudonyms import PseudonymRegister, letter, load_key, practice_digest, practice_label
-from .spec import PackageSpec, apply_local_edits, resolve_package
+from .redaction import Redactor
+from .spec import PackageSpec
 
 
 @dataclass
@@ -67,7 +68,7 @@ class OrderAnalysis:
     spec: PackageSpec
     current: RoundResult
     baseline: RoundResult | None
-    identifiers: dict[str, set[str]]  # private: ydernumre and practice names seen in the inputs
+    identifiers: dict[str, set[str]]  # private: ydernumre, practice, respondent and listed names in the inputs
     practices: dict[str, tuple[str, str]] = field(default_factory=dict)  # private: ydernummer -> (letter, name)
 
     redactor: Redactor = field(default_factory=Redactor)
@@ -88,14 +89,6 @@ class OrderAnalysis:
 
 def label_of(path: Path, order: Order) -> str:
     return display_path(path, order.base_dir)
-
-
-def resolve_spec(order: Order, orders: OrdersFile) -> PackageSpec:
-    spec = resolve_package(order.package, order.base_dir, orders.catalogue_dirs)
-    if order.questions_remove or order.questions_add:
-        spec = apply_local_edits(spec, order.questions_remove, order.questions_add,
-                                 source=f"{orders.path.name}, order {order.id}")
-    return spec
 
 
 def _required_inputs(order: Order, spec: PackageSpec, file: str) -> list[Problem]:
@@ -298,17 +291,16 @@ def analyse_order(
     return OrderAnalysis(Path(orders_file), order, spec, current, baseline, identifiers, practices, redactor)
 
 
-def processed_tables(analysis: OrderAnalysis, key: bytes | None) -> dict[str, pd.DataFrame]:
+def processed_tables(analysis: OrderAnalysis, key: bytes) -> dict[str, pd.DataFrame]:
     """Cleaned, pseudonymised tables for data/processed/<id>/ (digests, never ydernumre)."""
     tables: dict[str, pd.DataFrame] = {}
     survey = analysis.current.survey
     if survey is not None:
         frame = survey.clean.responses.copy()
-        if key is not None:
-            frame["respondent_id"] = frame["respondent_id"].map(lambda r: practice_digest(key, f"r:{r}"))
+        frame["respondent_id"] = frame["respondent_id"].map(lambda r: practice_digest(key, f"r:{r}"))
         tables["responses"] = frame.drop(columns=["source_row"])
     referrals = analysis.current.referrals
-    if referrals is not None and key is not None:
+    if referrals is not None:
         counts = referrals.ingest.counts
         tables["referrals"] = pd.DataFrame({
             "practice_digest": counts["ydernummer"].map(lambda y: practice_digest(key, y)),

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import datetime as dt
+import functools
 import hashlib
 import json
 import multiprocessing as mp
@@ -43,11 +44,11 @@ from .fileio import atomic_path, sha256_path, write_text
 from .index import write_index
 from .kernel import ensure_kernel
 from .leakcheck import Hit, scan
-from .orders import OrderEntry, OrdersFile, load_orders
+from .orders import OrderEntry, OrdersFile, load_orders, resolve_spec
 from .preview import deck_pdf
-from .privacy import Redactor
 from .progress import Progress
 from .pseudonyms import load_key
+from .redaction import Redactor
 from .report_export import export_html
 from .spec import SpecError
 from .warmkernel import WarmKernel, peak_memory_kb
@@ -93,22 +94,32 @@ def code_version() -> str:
     return f"{__version__}+{_digest([f'{p.relative_to(PACKAGE_DIR)}:{sha256_path(p)}' for p in files])[:12]}"
 
 
+def _digest_of(path: Path) -> str:
+    """sha256 of a file or folder, remembered while its size and time stamp stay the same."""
+    if not path.exists():
+        return "missing"
+    stat = path.stat()
+    return _cached_digest(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_digest(path: str, mtime_ns: int, size: int) -> str:
+    return sha256_path(path)
+
+
 def fingerprint(orders: OrdersFile, entry: OrderEntry, paths: Paths, code: str) -> dict:
     """What an order's outputs depend on; equal fingerprints mean equal outputs."""
     order = entry.order
     if order is None:
         return {}
-    inputs = {role: sha256_path(p) if p.exists() else "missing" for role, p in order.input_paths().items()}
+    inputs = {role: _digest_of(p) for role, p in order.input_paths().items()}
     if order.baseline:
         baseline = next((e.order for e in orders.entries if e.id == order.baseline and e.order), None)
         if baseline is not None:
-            inputs |= {f"baseline.{role}": sha256_path(p) if p.exists() else "missing"
-                       for role, p in baseline.input_paths().items()}
+            inputs |= {f"baseline.{role}": _digest_of(p) for role, p in baseline.input_paths().items()}
     try:
-        from .analysis import resolve_spec
-
         spec_path = resolve_spec(order, orders).path
-        spec = sha256_path(spec_path) if spec_path else "built-in"
+        spec = _digest_of(spec_path) if spec_path else "built-in"
     except (KiapError, SpecError, OSError):
         spec = "unresolved"
     fields = json.dumps({k: v for k, v in asdict(order).items() if k not in ("base_dir", "line")},
@@ -118,7 +129,7 @@ def fingerprint(orders: OrdersFile, entry: OrderEntry, paths: Paths, code: str) 
         "inputs": inputs,
         "order": _digest([fields]),
         "spec": spec,
-        "template": _digest([sha256_path(p) for p in templates if p.exists()]),
+        "template": _digest([_digest_of(p) for p in templates]),
         "code": code,
     }
 
@@ -422,7 +433,7 @@ def run_orders(orders_path: Path | str, paths: Paths, only: list[str] | None = N
         else:
             todo.append(entry)
     ensure_kernel()
-    if any(e.order is not None and e.order.referrals is not None for e in todo):
+    if todo:
         load_key(paths.private)  # created here, on the terminal, on the very first run
     count = max(1, min(workers or os.cpu_count() or 1, len(todo))) if todo else 0
     peak = None

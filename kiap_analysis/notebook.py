@@ -115,7 +115,7 @@ class OrderRun:
                     stale.unlink()
 
     def _save_processed(self) -> None:
-        key = load_key(self.paths.private) if self.analysis.current.referrals is not None else None
+        key = load_key(self.paths.private)  # respondent ids and practices become keyed digests
         folder = self.paths.processed / self.analysis.order.id
         for name, table in processed_tables(self.analysis, key).items():
             write_bytes(folder / f"{name}.parquet", _parquet(table))

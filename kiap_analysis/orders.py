@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from .errors import InputError, OrdersFileError, Problem
+from .spec import PackageSpec, apply_local_edits, resolve_package
 
 ROUNDS = ("baseline", "follow-up")
 ORDER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
@@ -292,3 +293,12 @@ def _date(value: Any) -> dt.date:
     if isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value).strip())
+
+
+def resolve_spec(order: Order, orders: OrdersFile) -> PackageSpec:
+    """The order's package spec with its local question edits applied."""
+    spec = resolve_package(order.package, order.base_dir, orders.catalogue_dirs)
+    if order.questions_remove or order.questions_add:
+        spec = apply_local_edits(spec, order.questions_remove, order.questions_add,
+                                 source=f"{orders.path.name}, order {order.id}")
+    return spec

@@ -7,6 +7,7 @@ inline PNG and the styles are inline.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import nbformat
@@ -34,9 +35,9 @@ def _technical(output) -> bool:
     return SUMMARY_MIMETYPE in output.get("data", {})
 
 
-def export_html(notebook: nbformat.NotebookNode, path: Path, title: str = "KiAP rapport",
-                links: list[tuple[str, str]] | None = None) -> Path:
-    """Write the executed notebook as the self-contained, code-free report."""
+@functools.lru_cache(maxsize=1)
+def _exporter() -> HTMLExporter:
+    """One exporter per process: its templates are compiled once, not once per order."""
     exporter = HTMLExporter(
         template_name="kiap",
         extra_template_basedirs=[str(REPORT_TEMPLATE_DIR)],
@@ -48,6 +49,13 @@ def export_html(notebook: nbformat.NotebookNode, path: Path, title: str = "KiAP 
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={HIDE_TAG}, enabled=True),
                                    enabled=True)
     exporter.register_preprocessor(DropTechnicalOutputs(), enabled=True)
+    return exporter
+
+
+def export_html(notebook: nbformat.NotebookNode, path: Path, title: str = "KiAP rapport",
+                links: list[tuple[str, str]] | None = None) -> Path:
+    """Write the executed notebook as the self-contained, code-free report."""
+    exporter = _exporter()
     notebook = nbformat.from_dict(notebook)
     notebook.metadata["title"] = title
     body, _ = exporter.from_notebook_node(notebook, resources={"kiap_links": links or []})

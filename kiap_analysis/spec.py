@@ -6,6 +6,7 @@ program all come from ``catalogue/<name>.yaml`` (or a spec file an order points 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -363,13 +364,21 @@ def load_spec(path: Path | str) -> PackageSpec:
 
 
 def load_catalogue(extra_dirs: Iterable[Path] = ()) -> dict[str, PackageSpec]:
-    """Every package spec: the built-in catalogue plus extra folders (later ones win)."""
+    """Every package spec: the built-in catalogue plus extra folders (later ones win).
+
+    Parsed once per process and again only when a spec file changes."""
+    files = tuple(path for folder in (CATALOGUE_DIR, *extra_dirs) for path in sorted(Path(folder).glob("*.y*ml")))
+    stamps = tuple((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in files)
+    return dict(_parsed_catalogue(stamps))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_catalogue(stamps: tuple[tuple[str, int, int], ...]) -> tuple[tuple[str, PackageSpec], ...]:
     specs: dict[str, PackageSpec] = {}
-    for folder in (CATALOGUE_DIR, *extra_dirs):
-        for path in sorted(Path(folder).glob("*.y*ml")):
-            spec = load_spec(path)
-            specs[spec.name] = spec
-    return specs
+    for path, _, _ in stamps:
+        spec = load_spec(path)
+        specs[spec.name] = spec
+    return tuple(specs.items())
 
 
 def resolve_package(ref: str, base_dir: Path, extra_dirs: Iterable[Path] = ()) -> PackageSpec:

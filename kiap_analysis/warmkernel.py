@@ -25,7 +25,10 @@ from papermill.log import logger
 from .config import KERNEL_NAME
 
 ENGINE_NAME = "kiap-warm"
-RESET_CODE = "get_ipython().reset(new_session=False, aggressive=False); import gc; gc.collect();"
+# Every user variable goes (imported modules stay in sys.modules). Lighter than IPython's
+# reset() plus gc.collect(), which cost about 0.2 s per order; the garbage collector runs anyway.
+RESET_CODE = ("(lambda ip: [ip.user_ns.pop(name) for name in [n for n in ip.user_ns if not n.startswith('_') "
+              "and n not in ip.user_ns_hidden]])(get_ipython())")
 
 
 def peak_memory_kb(pid: int | None) -> int | None:
@@ -49,6 +52,7 @@ class WarmKernel:
         self.stderr_path = stderr_path
         self.kernel_name = kernel_name
         self.km: AsyncKernelManager | None = None
+        self.kc = None  # one client for the kernel's life, shared by every order
 
     @property
     def pid(self) -> int | None:
@@ -71,12 +75,19 @@ class WarmKernel:
         finally:
             if stderr is not subprocess.DEVNULL:
                 stderr.close()
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        run_sync(self.kc.wait_for_ready)(timeout=60)
+        self.kc.allow_stdin = False
 
     def peak_memory_kb(self) -> int | None:
         """The kernel process's peak resident memory (VmHWM), on Linux."""
         return peak_memory_kb(self.pid)
 
     def shutdown(self) -> None:
+        if self.kc is not None:
+            self.kc.stop_channels()
+            self.kc = None
         if self.km is None:
             return
         try:
@@ -108,11 +119,8 @@ class WarmKernelEngine(NBClientEngine):
         client = _WarmClient(nb_man, km=warm.km, timeout=execution_timeout, startup_timeout=start_timeout,
                              kernel_name=kernel_name, log=logger, log_output=log_output,
                              stdout_file=stdout_file, stderr_file=stderr_file)
-        try:
-            return client.execute()
-        finally:
-            if client.kc is not None:  # nbclient leaves the client of a kernel it does not own open
-                client.kc.stop_channels()
+        client.kc = warm.kc  # the warm client: nbclient neither starts nor stops one
+        return client.execute()
 
 
 papermill_engines.register(ENGINE_NAME, WarmKernelEngine)

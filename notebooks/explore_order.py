@@ -23,6 +23,8 @@ orders_file: str = "../data/raw/demo/orders.yaml"  # run `make demo` first for t
 order_id: str = "fjord-2026-forebyg"  # an order id in the orders file
 
 # %%
+import pandas as pd
+
 from kiap_analysis.analysis import analyse_order
 
 analysis = analyse_order(orders_file, order_id, dry_run=True)  # provisional practice letters
@@ -48,3 +50,13 @@ analysis.current.referrals.rates if analysis.current.referrals else "no referral
 from kiap_analysis.charts import plot_likert
 
 plot_likert(survey.tables["q1"], scale=analysis.spec.question("q1").scale);
+
+# %% [markdown]
+# Quick looks with seaborn work on the same tables, e.g. every scale question's answers:
+
+# %%
+import seaborn as sns
+
+scale_tables = [t for qid, t in survey.tables.items() if analysis.spec.question(qid).scale is not None]
+grid = sns.catplot(data=pd.concat(scale_tables), kind="bar", x="pct", y="category", col="question_id",
+                   col_wrap=3, sharey=False, height=2.6, aspect=1.4, color="#0B4F6C")

@@ -9,12 +9,12 @@ from hypothesis import strategies as st
 from kiap_analysis import metrics
 from kiap_analysis.content import Block
 from kiap_analysis.privacy import (
-    Redactor,
     safe_table,
     spreadsheet_safe,
     suppress_referrals,
     suppress_small_base,
 )
+from kiap_analysis.redaction import Redactor
 from kiap_analysis.report import block_html
 
 REDACT = Redactor(ydernumre=frozenset({"012345", "234567"}),
