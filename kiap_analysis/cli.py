@@ -14,7 +14,8 @@ EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
 
 def _run(orders: Path, out: Path | None, only: list[str] | None = None, force: bool = False,
          workers: int | None = None, timeout: float | None = None) -> int:
-    from .batch import DEFAULT_TIMEOUT_S, run_orders
+    from .batch import run_orders
+    from .execute import DEFAULT_TIMEOUT_S
     from .progress import summary_table
 
     paths = Paths.current(reports=out)

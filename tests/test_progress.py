@@ -2,7 +2,7 @@
 
 import io
 
-from kiap_analysis.batch import OrderOutcome
+from kiap_analysis.execute import OrderOutcome
 from kiap_analysis.progress import Progress, summary_table
 
 

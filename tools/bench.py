@@ -85,8 +85,9 @@ def fresh_paths(folder: Path) -> Paths:
 def run_inprocess(orders_path: Path, paths: Paths, ids: list[str]) -> float:
     """The same outputs without notebooks: the package called directly, one warm process."""
     from kiap_analysis import report
-    from kiap_analysis.batch import code_version, fingerprint, leak_check
+    from kiap_analysis.execute import leak_check
     from kiap_analysis.fileio import write_text
+    from kiap_analysis.fingerprint import code_version, fingerprint
     from kiap_analysis.notebook import OrderRun
     from kiap_analysis.orders import load_orders
 

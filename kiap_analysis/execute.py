@@ -1,0 +1,237 @@
+"""One order: executed by papermill from the template, checked, and published.
+
+The order runs in a private staging folder (<private>/runs/<id>/). Only when the notebook,
+the deck preview, the HTML export and the leak check succeed are its files moved to
+reports/<id>/, each with an atomic replace, and manifest.json written last. A failed order
+leaves its notebook in the staging folder (a traceback can hold data values) and, in
+reports/<id>/, a manifest with status 'failed', the error message and a run.log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import shutil
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import papermill
+from papermill.exceptions import PapermillExecutionError
+
+from . import __version__
+from .config import KERNEL_NAME, SUMMARY_MIMETYPE, Paths
+from .errors import KiapError, display_path
+from .fileio import atomic_path, sha256_path, write_text
+from .leakcheck import Hit, scan
+from .orders import OrderEntry, OrdersFile
+from .preview import deck_pdf
+from .pseudonyms import load_key
+from .redaction import Redactor
+from .report_export import export_html
+
+STATUS_OK, STATUS_FAILED, STATUS_SKIPPED = "ok", "failed", "skipped"
+DEFAULT_TIMEOUT_S = 900
+
+
+@dataclass
+class OrderOutcome:
+    order_id: str
+    status: str
+    seconds: float
+    error: str = ""
+    warnings: list[str] = field(default_factory=list)
+    manifest: dict = field(default_factory=dict)
+
+
+def _inputs(entry: OrderEntry, orders: OrdersFile) -> list[dict]:
+    found = []
+    if entry.order is None:
+        return found
+    for role, path in entry.order.input_paths().items():
+        record = {"role": role, "path": display_path(path, orders.path.parent)}
+        if path.exists():
+            record["sha256"] = sha256_path(path)
+        found.append(record)
+    return found
+
+
+def _summary(notebook: nbformat.NotebookNode) -> dict:
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if SUMMARY_MIMETYPE in data:
+                return dict(data[SUMMARY_MIMETYPE])
+    raise KiapError("the notebook ran but did not export (no run summary): was the last cell removed?")
+
+
+def _error_message(exc: BaseException) -> str:
+    if isinstance(exc, PapermillExecutionError):
+        return f"{exc.ename}: {exc.evalue}"
+    if isinstance(exc, KiapError):
+        return f"{type(exc).__name__}: {exc}"
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip()
+
+
+class LeakError(KiapError):
+    """The outputs of an order hold data that may identify someone."""
+
+
+def leak_check(folder: Path, identifiers_file: Path, paths: Paths, extra: dict[str, str]) -> list[Hit]:
+    """Scan an order's outputs for CPR numbers, e-mail addresses, phone numbers, the inputs'
+    ydernumre, practice and other names, and the pseudonym key."""
+    literals: dict[str, list[str]] = {}
+    if identifiers_file.exists():
+        found = json.loads(identifiers_file.read_text(encoding="utf-8"))
+        literals = {IDENTIFIER_KINDS.get(kind, kind): values for kind, values in found.items()}
+        identifiers_file.unlink()
+    with contextlib.suppress(KiapError):  # no key exists: nothing to leak
+        literals["pseudonym key"] = [load_key(paths.private, create=False).decode("utf-8")]
+    return scan(folder, literals, patterns=True, extra=extra)
+
+
+IDENTIFIER_KINDS = {"ydernummer": "ydernummer", "practice_name": "practice name",
+                    "respondent": "respondent name or e-mail", "name": "name from the order's list"}
+
+
+def _report_links(staging: Path) -> list[tuple[str, str]]:
+    """(href, label) of the order's other outputs, for the report's header."""
+    links = [("deck.pptx", "Præsentationen (PowerPoint)")]
+    if (staging / "deck.pdf").exists():
+        links.append(("deck.pdf", "Præsentationen som PDF"))
+    links += [("tables/", "Tabellerne bag figurerne"), ("notebook.ipynb", "Notebook")]
+    return links
+
+
+def publish(staging: Path, target: Path) -> list[str]:
+    """Move every staged file into ``target`` atomically; remove what the run did not write."""
+    written = []
+    for source in sorted(p for p in staging.rglob("*") if p.is_file()):
+        relative = source.relative_to(staging)
+        with atomic_path(target / relative) as tmp:
+            shutil.copyfile(source, tmp)
+        written.append(relative.as_posix())
+    keep = set(written) | {"manifest.json"}
+    for old in sorted((p for p in target.rglob("*") if p.is_file()), reverse=True):
+        if old.relative_to(target).as_posix() not in keep:
+            old.unlink()
+    return written
+
+
+def clear_outputs(target: Path) -> None:
+    """Remove an order's published files (all but manifest and log) after a failed run."""
+    if target.exists():
+        for old in target.rglob("*"):
+            if old.is_file() and old.name not in ("manifest.json", "run.log"):
+                old.unlink()
+
+
+class _Log:
+    """The order's run.log: what happened when, never data values beyond error messages."""
+
+    def __init__(self, order_id: str):
+        self.lines = [f"{self._now()} order {order_id}: started (kiap-workbook {__version__}, pid {os.getpid()})"]
+
+    @staticmethod
+    def _now() -> str:
+        return dt.datetime.now().isoformat(timespec="seconds")
+
+    def __call__(self, message: str) -> None:
+        self.lines.append(f"{self._now()} {message}")
+
+    def text(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+
+def execute_order(orders: OrdersFile, entry: OrderEntry, paths: Paths, fingerprint_: dict | None = None,
+                  warm=None, timeout: float = DEFAULT_TIMEOUT_S) -> OrderOutcome:
+    """Execute, export and publish one order; never raises for a problem of the order.
+
+    ``warm``: a WarmKernel to run in (else papermill starts a fresh kernel for this order).
+    """
+    started = dt.datetime.now(dt.UTC)
+    clock = time.perf_counter()
+    staging_root = paths.private / "runs"
+    staging = staging_root / entry.id
+    target = paths.reports / entry.id
+    timings: dict[str, float] = {}
+    summary: dict = {}
+    log = _Log(entry.id)
+    try:
+        if not entry.ok:
+            raise KiapError("\n".join(str(p) for p in entry.problems))
+        if staging.exists():
+            shutil.rmtree(staging)
+        staging.mkdir(parents=True)
+        t = time.perf_counter()
+        engine: dict = {}
+        if warm is not None:
+            engine = {"engine_name": "kiap-warm", "warm_kernel": warm}
+        log("executing the template notebook" + (" in the worker's warm kernel" if warm else ""))
+        notebook = papermill.execute_notebook(
+            str(paths.template_notebook), str(staging / "notebook.ipynb"),
+            parameters={"order_id": entry.id, "orders_file": str(orders.path.resolve()),
+                        "output_dir": str(staging_root)},
+            kernel_name=KERNEL_NAME, progress_bar=False, request_save_on_cell_execute=False,
+            cwd=str(paths.root), execution_timeout=timeout, **engine)
+        timings["execute_s"] = round(time.perf_counter() - t, 3)
+        summary = _summary(notebook)
+        log(f"notebook done in {timings['execute_s']} s: {summary.get('slides')} slides, "
+            f"{len(summary.get('warnings', []))} warning(s)")
+        t = time.perf_counter()
+        if deck_pdf(staging / "deck.pptx", staging / "deck.pdf", paths.private / "libreoffice"):
+            timings["pdf_s"] = round(time.perf_counter() - t, 3)
+            log(f"deck.pdf rendered by LibreOffice in {timings['pdf_s']} s")
+        t = time.perf_counter()
+        title = f"{summary.get('package', {}).get('name', '')} – {entry.id}"
+        export_html(notebook, staging / "report.html", title=title, links=_report_links(staging))
+        timings["export_s"] = round(time.perf_counter() - t, 3)
+        log(f"report.html exported in {timings['export_s']} s")
+        t = time.perf_counter()
+        hits = leak_check(staging, staging_root / f"{entry.id}.identifiers.json", paths, {"run.log": log.text()})
+        timings["leak_check_s"] = round(time.perf_counter() - t, 3)
+        if hits:
+            raise LeakError("the leak check found identifying data in the outputs, which are not published: "
+                            + "; ".join(str(h) for h in hits[:12]))
+        log(f"leak check passed in {timings['leak_check_s']} s")
+        status, error = STATUS_OK, ""
+    except Exception as exc:  # one order's failure must not stop the batch
+        status, error = STATUS_FAILED, Redactor()(_error_message(exc))  # messages are published
+        log(f"failed: {error}")
+        if warm is not None:
+            warm.shutdown()  # the next order gets a fresh kernel
+    outputs: list[str] = []
+    seconds = round(time.perf_counter() - clock, 3)
+    log(f"status {status} after {seconds} s")
+    if status == STATUS_OK:
+        write_text(staging / "run.log", log.text())
+        outputs = publish(staging, target)
+        shutil.rmtree(staging, ignore_errors=True)
+    else:
+        clear_outputs(target)
+        write_text(target / "run.log", log.text())
+        outputs = ["run.log"]
+    manifest = {
+        "order_id": entry.id,
+        "status": status,
+        "error": error or None,
+        "cluster": entry.order.cluster if entry.order else None,
+        "municipality": entry.order.municipality if entry.order else None,
+        "round": entry.order.round if entry.order else None,
+        "baseline": entry.order.baseline if entry.order else None,
+        "package": summary.get("package") or {"name": entry.order.package if entry.order else None},
+        "code_version": (fingerprint_ or {}).get("code", __version__),
+        "parameters": {"order_id": entry.id, "orders_file": display_path(orders.path, paths.root)},
+        "inputs": _inputs(entry, orders),
+        "fingerprint": fingerprint_ or {},
+        "warnings": summary.get("warnings", []),
+        "slides": summary.get("slides"),
+        "outputs": outputs,
+        "timings": {"started": started.isoformat(timespec="seconds"), "seconds": seconds, **timings},
+    }
+    write_text(target / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return OrderOutcome(entry.id, status, seconds, error, manifest["warnings"], manifest)

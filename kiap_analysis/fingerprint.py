@@ -1,0 +1,85 @@
+"""Whether an order is up to date: what its outputs depend on, as digests.
+
+An order whose inputs (sha256), package spec, templates, order fields and code are the same
+as in its last good run produces the same outputs, so a batch run skips it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from . import __version__
+from .config import DECK_TEMPLATE, PACKAGE_DIR, REPORT_TEMPLATE_DIR, Paths
+from .errors import KiapError
+from .fileio import sha256_path
+from .orders import OrderEntry, OrdersFile, resolve_spec
+from .spec import SpecError
+
+STATUS_OK = "ok"
+
+
+def _digest(parts: list[str]) -> str:
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+
+def code_version() -> str:
+    """The package version and a digest of its code, specs and templates."""
+    files = sorted(p for p in PACKAGE_DIR.rglob("*") if p.is_file() and p.suffix in (
+        ".py", ".yaml", ".j2", ".css", ".json", ".pptx") and "__pycache__" not in p.parts)
+    return f"{__version__}+{_digest([f'{p.relative_to(PACKAGE_DIR)}:{sha256_path(p)}' for p in files])[:12]}"
+
+
+def _digest_of(path: Path) -> str:
+    """sha256 of a file or folder, remembered while its size and time stamp stay the same."""
+    if not path.exists():
+        return "missing"
+    stat = path.stat()
+    return _cached_digest(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_digest(path: str, mtime_ns: int, size: int) -> str:
+    return sha256_path(path)
+
+
+def fingerprint(orders: OrdersFile, entry: OrderEntry, paths: Paths, code: str) -> dict:
+    """What an order's outputs depend on; equal fingerprints mean equal outputs."""
+    order = entry.order
+    if order is None:
+        return {}
+    inputs = {role: _digest_of(p) for role, p in order.input_paths().items()}
+    if order.baseline:
+        baseline = next((e.order for e in orders.entries if e.id == order.baseline and e.order), None)
+        if baseline is not None:
+            inputs |= {f"baseline.{role}": _digest_of(p) for role, p in baseline.input_paths().items()}
+    try:
+        spec_path = resolve_spec(order, orders).path
+        spec = _digest_of(spec_path) if spec_path else "built-in"
+    except (KiapError, SpecError, OSError):
+        spec = "unresolved"
+    fields = json.dumps({k: v for k, v in asdict(order).items() if k not in ("base_dir", "line")},
+                        default=str, sort_keys=True)
+    templates = [paths.template_notebook, order.template or DECK_TEMPLATE, REPORT_TEMPLATE_DIR]
+    return {
+        "inputs": inputs,
+        "order": _digest([fields]),
+        "spec": spec,
+        "template": _digest([_digest_of(p) for p in templates]),
+        "code": code,
+    }
+
+
+def up_to_date(target: Path, expected: dict) -> dict | None:
+    """The manifest of reports/<id>/ when it holds a good run with this fingerprint and all
+    its files, else None."""
+    try:
+        manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    good = (manifest.get("status") == STATUS_OK and manifest.get("fingerprint") == expected
+            and all((target / name).is_file() for name in manifest.get("outputs", [])))
+    return manifest if good else None
