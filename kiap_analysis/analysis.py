@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.errors
 
-from . import metrics, responses
+from . import change, metrics, responses
 from .clean.survey import CleanSurvey, clean_responses
 from .config import SETTINGS, Paths
 from .errors import InputError, KiapError, Problem, display_path
@@ -20,7 +20,7 @@ from .ingest.names import read_names
 from .ingest.referrals import ListedIngest, ReferralIngest, read_listed_patients, read_referrals
 from .ingest.survey import SurveyIngest, read_survey
 from .orders import Order, load_orders, resolve_spec
-from .privacy import redact_frame, suppress_referrals
+from .privacy import hidden_cells, redact_frame, suppress_referrals
 from .pseudonyms import PseudonymRegister, letter, load_key, practice_digest, practice_label
 from .redaction import Redactor
 from .spec import PackageSpec
@@ -39,9 +39,15 @@ class SurveyResult:
 class ReferralResult:
     ingest: ReferralIngest
     listed: ListedIngest
-    rates: pd.DataFrame  # practice (pseudonym), offer, referrals, listed_patients, rate_per_1000, ...
+    rates: pd.DataFrame  # suppressed: practice (pseudonym), offer, referrals, referrals_shown, rate_per_1000, ...
     offers: list[str]
     warnings: list[Problem] = field(default_factory=list)
+    raw_rates: pd.DataFrame | None = None  # before suppression (never shown; re-suppressed for follow-ups)
+
+    def hiding(self, cells: frozenset[tuple[str, str]]) -> ReferralResult:
+        """The same result with these (practice, offer) cells hidden too."""
+        assert self.raw_rates is not None
+        return replace(self, rates=publishable_rates(self.raw_rates, cells))
 
 
 @dataclass
@@ -55,10 +61,24 @@ class RoundResult:
 
     @property
     def label(self) -> str:
-        """How charts name the round: the period's end year, else 'Baseline'/'Opfølgning'."""
+        """How charts name the round: its period ('2025'), else 'Baseline'/'Opfølgning'."""
         if self.order.period:
-            return str(self.order.period.end.year)
+            return self.order.period.short_label()
         return "Opfølgning" if self.order.is_follow_up else "Baseline"
+
+
+@dataclass
+class FollowUpChange:
+    """What changed since the baseline (follow-up orders).
+
+    Survey tables come before the small-base suppression (applied where they are shown or
+    written); the referral table is built from rates suppressed with one pattern in both rounds.
+    """
+
+    matches: dict[str, change.QuestionMatch]  # chart questions of the follow-up, by id
+    survey: dict[str, pd.DataFrame]  # question id -> change.survey_change table
+    referrals: pd.DataFrame | None  # change.referral_change table
+    warnings: list[Problem] = field(default_factory=list)
 
 
 @dataclass
@@ -72,6 +92,7 @@ class OrderAnalysis:
     practices: dict[str, tuple[str, str]] = field(default_factory=dict)  # private: ydernummer -> (letter, name)
 
     redactor: Redactor = field(default_factory=Redactor)
+    change: FollowUpChange | None = None
 
     @property
     def warnings(self) -> list[Problem]:
@@ -84,6 +105,8 @@ class OrderAnalysis:
                 found += rnd.survey.ingest.warnings
             if rnd.referrals:
                 found += rnd.referrals.warnings
+        if self.change is not None:
+            found += self.change.warnings
         return [replace(p, message=self.redactor(p.message), fix=self.redactor(p.fix)) for p in found]
 
 
@@ -175,9 +198,29 @@ def analyse_referrals(
                                    level=SETTINGS.confidence, exact_below=SETTINGS.exact_poisson_below)
     rates.insert(0, "practice", rates.pop("practice_id").map(
         lambda p: p if p == metrics.CLUSTER else practice_label(p)))
-    rates = suppress_referrals(rates, SETTINGS.min_count, metrics.CLUSTER)
-    rates["funnel"] = funnel_flags(rates)
-    return ReferralResult(ingest, listed, rates, offers, warnings)
+    return ReferralResult(ingest, listed, publishable_rates(rates), offers, warnings, raw_rates=rates)
+
+
+def publishable_rates(rates: pd.DataFrame, also_hide: frozenset[tuple[str, str]] = frozenset()) -> pd.DataFrame:
+    """Small counts suppressed (plus ``also_hide``), then each practice placed in its funnel."""
+    out = suppress_referrals(rates, SETTINGS.min_count, metrics.CLUSTER, also_hide)
+    out["funnel"] = funnel_flags(out)
+    return out
+
+
+def align_suppression(before: ReferralResult, after: ReferralResult) -> tuple[ReferralResult, ReferralResult]:
+    """Both rounds hiding the same cells, so no hidden count follows from the other round.
+
+    A cell hidden in either round is hidden in both; that may expose a lone hidden cell in
+    an offer, whose secondary suppression may hide another: repeat until nothing changes.
+    """
+    cells: frozenset[tuple[str, str]] = frozenset()
+    while True:
+        before, after = before.hiding(cells), after.hiding(cells)
+        hidden = hidden_cells(before.rates) | hidden_cells(after.rates)
+        if hidden == cells:
+            return before, after
+        cells = hidden
 
 
 def funnel_flags(rates: pd.DataFrame) -> list[str]:
@@ -202,6 +245,33 @@ def _analyse_round(order: Order, spec: PackageSpec, referral_inputs, letters, re
     return RoundResult(order, spec, survey, referrals)
 
 
+def _of_baseline(problem: Problem, baseline_id: str) -> Problem:
+    """A problem in the baseline's inputs, said to be the baseline's."""
+    fix = problem.fix
+    if "not found" in problem.message or "does not exist" in problem.message or "missing" in problem.message:
+        fix += (" (a follow-up re-reads its baseline's inputs: archive them before the follow-up, "
+                "since SurveyXact deletes responses after about a year)")
+    return replace(problem, message=f"baseline order '{baseline_id}': {problem.message}", fix=fix.strip())
+
+
+def _check_baseline(order: Order, spec: PackageSpec, baseline: Order, baseline_spec: PackageSpec,
+                    file: str) -> None:
+    """A follow-up compares with a baseline of the same cluster and package, run before it."""
+    problems = []
+    if baseline.id == order.id:
+        problems.append("a follow-up cannot be its own baseline")
+    if baseline.cluster != order.cluster:
+        problems.append(f"the baseline order '{baseline.id}' is for {baseline.cluster}, not {order.cluster}")
+    if baseline_spec.name != spec.name:
+        problems.append(f"the baseline order '{baseline.id}' is package {baseline_spec.name}, not {spec.name}")
+    if baseline.period and order.period and baseline.period.end >= order.period.start:
+        problems.append(f"the baseline period ({baseline.period.label()}) does not end before the "
+                        f"follow-up period ({order.period.label()}) starts")
+    if problems:
+        raise InputError([Problem(file, message, "point 'baseline:' at this cluster's earlier order of the "
+                                  "same package", line=order.line, column="baseline") for message in problems])
+
+
 def analyse_order(
     orders_file: Path | str, order_id: str, paths: Paths | None = None, dry_run: bool = False
 ) -> OrderAnalysis:
@@ -222,20 +292,25 @@ def analyse_order(
                                      "in the orders file", "keep the baseline order in the same orders "
                                      "file (its inputs archived), or correct 'baseline:'",
                                      line=order.line, column="baseline"))
-        baseline_order = orders.order(entry.id)
-        rounds.insert(0, (baseline_order, resolve_spec(baseline_order, orders)))
+        try:
+            baseline_order = orders.order(entry.id)
+        except InputError as exc:
+            raise InputError([_of_baseline(p, entry.id) for p in exc.problems]) from exc
+        baseline_spec = resolve_spec(baseline_order, orders)
+        _check_baseline(order, spec, baseline_order, baseline_spec, str(orders.path))
+        rounds.insert(0, (baseline_order, baseline_spec))
 
     problems: list[Problem] = []
     referral_inputs: list[tuple[ReferralIngest, ListedIngest] | None] = []
     for rnd_order, rnd_spec in rounds:
-        missing = _required_inputs(rnd_order, rnd_spec, str(orders.path))
-        problems += missing
+        found = _required_inputs(rnd_order, rnd_spec, str(orders.path))
         referral_inputs.append(None)
-        if rnd_spec.uses_referrals and not missing:
+        if rnd_spec.uses_referrals and not found:
             try:
                 referral_inputs[-1] = read_referral_inputs(rnd_order, rnd_spec)
             except InputError as exc:
-                problems += exc.problems
+                found += exc.problems
+        problems += found if rnd_order is order else [_of_baseline(p, rnd_order.id) for p in found]
     if problems:
         raise InputError(problems)
 
@@ -279,6 +354,12 @@ def analyse_order(
         raise InputError(problems)
     current = results[-1]
     baseline = results[0] if len(results) == 2 else None
+    follow_up = None
+    if baseline is not None:
+        if baseline.referrals is not None and current.referrals is not None:
+            aligned = align_suppression(baseline.referrals, current.referrals)
+            baseline, current = replace(baseline, referrals=aligned[0]), replace(current, referrals=aligned[1])
+        follow_up = compare_rounds(baseline, current, str(orders.path))
     current_ids = set()
     if current.referrals is not None:
         current_ids = set(current.referrals.ingest.counts["ydernummer"]) | set(
@@ -288,7 +369,33 @@ def analyse_order(
         if rnd.survey is not None:
             identifiers["respondent"] = identifiers.get("respondent", set()) | rnd.survey.ingest.personal_values
     identifiers["name"] = names
-    return OrderAnalysis(Path(orders_file), order, spec, current, baseline, identifiers, practices, redactor)
+    return OrderAnalysis(Path(orders_file), order, spec, current, baseline, identifiers, practices, redactor,
+                         follow_up)
+
+
+def compare_rounds(baseline: RoundResult, current: RoundResult, orders_file: str) -> FollowUpChange:
+    """Survey and referral change between a baseline and its follow-up (pure)."""
+    matches = change.match_questions(baseline.spec, current.spec)
+    warnings = []
+    survey: dict[str, pd.DataFrame] = {}
+    if current.survey is not None:
+        before_tables = baseline.survey.tables if baseline.survey is not None else {}
+        for qid, table in current.survey.tables.items():
+            question = current.spec.question(qid)
+            match = matches[qid]
+            if match.status == change.CHANGED:
+                warnings.append(Problem(
+                    orders_file, f"question {qid} changed since the baseline order {baseline.order.id} "
+                    f"({', '.join(match.differences)}): both rounds are shown side by side without a "
+                    "change statement", "keep a repeated question's wording and scale, or give a new "
+                    "question a new id", line=current.order.line, severity="warning"))
+            survey[qid] = change.survey_change(question, before_tables.get(qid), table, match,
+                                               SETTINGS.min_change_base, SETTINGS.change_alpha)
+    referrals = None
+    if baseline.referrals is not None and current.referrals is not None:
+        referrals = change.referral_change(baseline.referrals.rates, current.referrals.rates, metrics.CLUSTER,
+                                           SETTINGS.confidence)
+    return FollowUpChange({q: m for q, m in matches.items() if q in survey}, survey, referrals, warnings)
 
 
 def processed_tables(analysis: OrderAnalysis, key: bytes) -> dict[str, pd.DataFrame]:

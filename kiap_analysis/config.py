@@ -76,6 +76,10 @@ class Settings:
     confidence: float = 0.95
     # Exact Poisson interval below this many events, Byar's approximation from it.
     exact_poisson_below: int = 10
+    # A follow-up's change is only assessed where both rounds have at least this many answers.
+    min_change_base: int = 10
+    # Significance level of the follow-up's change tests (two-sided).
+    change_alpha: float = 0.05
     # Free-text answers per slide at most (text fitting may lower it).
     max_answers_per_slide: int = 8
 

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import charts, metrics
+from . import change, charts, metrics
 from . import formatting as fmt
-from .analysis import OrderAnalysis, ReferralResult, RoundResult
+from .analysis import FollowUpChange, OrderAnalysis, ReferralResult, RoundResult
 from .config import SETTINGS
 from .figures import RenderedFigure, render
+from .privacy import suppress_small_change
 from .spec import ProgramStep, Question, Scale
 
 ROUND_NAMES = {"baseline": "Baseline", "follow-up": "Opfølgning"}
@@ -45,6 +46,8 @@ class Block:
     answers: list[str] = field(default_factory=list)
     note: str = ""
     caption: str = ""
+    changes: list[change.Statement] = field(default_factory=list)  # follow-ups: what changed since the baseline
+    change_table: pd.DataFrame | None = None  # follow-ups: both rounds' figures (suppressed)
 
 
 @dataclass
@@ -65,6 +68,7 @@ class Content:
     steps: list[StepContent]
     is_follow_up: bool
     baseline_label: str | None = None
+    key_changes: list[str] = field(default_factory=list)  # follow-ups: 'Hvad har ændret sig?'
 
     @property
     def footer(self) -> str:
@@ -96,7 +100,18 @@ def _with_round(table: pd.DataFrame, label: str) -> pd.DataFrame:
     return table.assign(round=label)
 
 
-def question_block(question: Question, current: RoundResult, baseline: RoundResult | None) -> Block:
+def question_block(question: Question, current: RoundResult, baseline: RoundResult | None,
+                   follow_up: FollowUpChange | None = None) -> Block:
+    block = _question_block(question, current, baseline)
+    if follow_up is not None and question.id in follow_up.survey and baseline is not None:
+        table = follow_up.survey[question.id]
+        block.changes = change.survey_statements(question, table, follow_up.matches[question.id], baseline.label,
+                                                 SETTINGS.min_change_base)
+        block.change_table = suppress_small_change(table)
+    return block
+
+
+def _question_block(question: Question, current: RoundResult, baseline: RoundResult | None) -> Block:
     survey = current.survey
     assert survey is not None
     invited = survey.summary.invited
@@ -118,9 +133,12 @@ def question_block(question: Question, current: RoundResult, baseline: RoundResu
     if before is not None and metrics.question_base(before) >= SETTINGS.min_survey_base:
         chart_table = pd.concat([_with_round(before, baseline.label), _with_round(table, current.label)],
                                 ignore_index=True)
-        base_label = (f"{current.label}: {base_label}; {baseline.label}: "
-                      f"{_base_text(before, baseline.survey.summary.invited)}")
-    if question.type in ("likert", "likert_grid"):
+        base_label = (f"{baseline.label}: {_base_text(before, baseline.survey.summary.invited)}; "
+                      f"{current.label}: {base_label}")
+    same_scale = "round" not in chart_table or set(before["category"]) == set(table["category"])
+    if not same_scale and question.type == "likert_grid":  # a grid cannot show two scales: this round only
+        chart_table, base_label, same_scale = table, _base_text(table, invited), True
+    if question.type in ("likert", "likert_grid") and same_scale:
         assert question.scale is not None
         rows = len(question.items or [None]) * (2 if "round" in chart_table else 1)
         chart = ChartSpec("likert", chart_table, scale=question.scale)
@@ -130,7 +148,7 @@ def question_block(question: Question, current: RoundResult, baseline: RoundResu
         if question.scale.dont_know:
             caption += f" '{question.scale.dont_know}' vises for sig til højre."
     else:
-        rows = len(question.options) * (2 if "round" in chart_table else 1)
+        rows = chart_table["category"].nunique() * (2 if "round" in chart_table else 1)
         chart = ChartSpec("choice", chart_table)
         figure = render(lambda ax: charts.plot_choice_shares(chart_table, ax=ax),
                         _alt_choice(question, table), size=(10.0, 1.4 + 0.38 * rows))
@@ -141,7 +159,21 @@ def question_block(question: Question, current: RoundResult, baseline: RoundResu
                  chart=chart, figure=figure, table=table, caption=caption)
 
 
-def referral_blocks(current: RoundResult, baseline: RoundResult | None) -> list[Block]:
+def referral_blocks(current: RoundResult, baseline: RoundResult | None,
+                    follow_up: FollowUpChange | None = None) -> list[Block]:
+    blocks = _referral_blocks(current, baseline)
+    moves = follow_up.referrals if follow_up is not None else None
+    if moves is None:
+        return blocks
+    blocks[0].changes = [line for line in change.referral_statements(moves, metrics.CLUSTER)
+                        if line.kind != change.FUNNEL]
+    for block, offer in zip(blocks[1:], current.referrals.offers, strict=True):
+        block.changes = change.referral_statements(moves, metrics.CLUSTER, offer)
+        block.change_table = moves[moves["offer"] == offer]
+    return blocks
+
+
+def _referral_blocks(current: RoundResult, baseline: RoundResult | None) -> list[Block]:
     result = current.referrals
     assert result is not None
     cluster = result.rates[result.rates["practice"] == metrics.CLUSTER]
@@ -222,9 +254,9 @@ def build_content(analysis: OrderAnalysis) -> Content:
         blocks: list[Block] = []
         for ref in step.content:
             if ref.kind == "question" and current.survey is not None:
-                blocks.append(question_block(spec.question(ref.ref), current, baseline))
+                blocks.append(question_block(spec.question(ref.ref), current, baseline, analysis.change))
             elif ref.kind == "referrals" and current.referrals is not None:
-                blocks.extend(referral_blocks(current, baseline))
+                blocks.extend(referral_blocks(current, baseline, analysis.change))
         steps.append(StepContent(step, blocks))
     return Content(
         order_id=order.id,
@@ -237,4 +269,46 @@ def build_content(analysis: OrderAnalysis) -> Content:
         steps=steps,
         is_follow_up=order.is_follow_up,
         baseline_label=baseline.label if baseline else None,
+        key_changes=key_changes(steps) if analysis.change is not None else [],
     )
+
+
+KEY_CHANGES_SHOWN = 8
+CHANGES_TITLE = "Hvad har ændret sig?"
+CHANGES_METHOD = ("En ændring nævnes kun, når begge runder har nok svar og forskellen består en statistisk "
+                  "test (5 %-niveau); ellers står der, at der er for få svar til at vurdere en ændring.")
+AGREEMENTS_TITLE = "Aftaler og næste skridt"
+
+
+def agreement_points(content: Content) -> list[str]:
+    """What the meeting agrees on before it ends (follow-ups look back at the last agreements first)."""
+    points = ["Hvad gør vi konkret efter mødet – i kommunen og i praksis?",
+              "Hvem gør hvad, og hvornår?",
+              "Hvornår gentager vi spørgeskemaet og datatrækket for at se udviklingen?"]
+    if content.is_follow_up:
+        points.insert(0, "Hvad aftalte vi sidst – og hvad er der sket siden?")
+    return points
+
+
+def key_changes(steps: list[StepContent]) -> list[str]:
+    """'Hvad har ændret sig?': the changes that pass their test, then what could not be judged."""
+    found, moves, unclear = [], [], 0
+    for step in steps:
+        for block in step.blocks:
+            is_offer = block.key.startswith("referrals_") and block.key != "referrals_overview"
+            for line in block.changes:
+                if line.kind == change.FUNNEL:
+                    moves.append(line.text)
+                elif line.kind == change.CHANGE and not is_offer:
+                    found.append(line.text if block.key.startswith("referrals") else f"{block.title}: {line.text}")
+                elif line.kind == change.UNCLEAR and not block.key.startswith("referrals"):
+                    unclear += 1
+    found += moves  # tested changes first, then practices crossing the funnel limits
+    if not found:
+        found = ["Ingen sikre ændringer siden baseline i spørgeskemaet eller henvisningerne."]
+    if len(found) > KEY_CHANGES_SHOWN:
+        rest = len(found) - (KEY_CHANGES_SHOWN - 1)
+        found = [*found[: KEY_CHANGES_SHOWN - 1], f"… og {rest} ændringer mere (se de enkelte figurer)."]
+    if unclear:
+        found.append(f"{unclear} spørgsmål kan ikke vurderes (for få svar eller ændret spørgsmål).")
+    return found

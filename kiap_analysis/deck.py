@@ -18,7 +18,15 @@ from pptx.util import Emu, Inches, Pt
 
 from . import native_charts, palette, textfit
 from .config import DECK_TEMPLATE
-from .content import Block, Content, StepContent
+from .content import (
+    AGREEMENTS_TITLE,
+    CHANGES_METHOD,
+    CHANGES_TITLE,
+    Block,
+    Content,
+    StepContent,
+    agreement_points,
+)
 from .errors import InputError, Problem
 from .fileio import atomic_path
 
@@ -30,7 +38,7 @@ BULLET_INDENT = Inches(0.375)  # the template's first-level bullet indent
 TITLE_SIZES = (30, 28, 26, 24, 22, 20)
 BODY_SIZES = (20, 18, 16, 14, 12)
 ANSWER_SIZE = 16
-FOOTER_PT, CAPTION_PT, QUESTION_PT = 10, 12, 14
+FOOTER_PT, CAPTION_PT, QUESTION_PT, CHANGE_PT = 10, 12, 14, 13
 
 
 def _rgb(colour: str) -> RGBColor:
@@ -121,6 +129,11 @@ class DeckBuilder:
         run.font.color.rgb = _rgb(colour)
         return height
 
+    def _text_height(self, text: str, width: int, size: int) -> int:
+        """The height ``_textbox`` gives this text."""
+        lines = textfit.wrap(text, pt(width - 2 * INSET), size)
+        return Emu(int(Pt(len(lines) * size * textfit.LINE_HEIGHT + 8)))
+
     def _footer(self, slide, text: str) -> None:
         self._textbox(slide, MARGIN, self.height - Inches(0.45), self.width - 2 * MARGIN, text, FOOTER_PT,
                       palette.MUTED_TEXT, name="Fodnote")
@@ -158,10 +171,12 @@ class DeckBuilder:
             top += self._textbox(slide, MARGIN, top, width, block.question_text, QUESTION_PT, palette.MUTED_TEXT,
                                  italic=True, name="Spørgsmål")
         caption = block.base + (f" · {block.caption}" if block.caption else "")
-        caption_lines = textfit.wrap(caption, pt(width - 2 * INSET), CAPTION_PT)
-        caption_height = Emu(int(Pt(len(caption_lines) * CAPTION_PT * textfit.LINE_HEIGHT + 8)))
-        caption_top = self.height - Inches(0.5) - caption_height
+        caption_top = self.height - Inches(0.5) - self._text_height(caption, width, CAPTION_PT)
         self._textbox(slide, MARGIN, caption_top, width, caption, CAPTION_PT, name="Grundlag")
+        if block.changes:
+            changes = " ".join(line.text for line in block.changes)
+            caption_top -= self._text_height(changes, width, CHANGE_PT)
+            self._textbox(slide, MARGIN, caption_top, width, changes, CHANGE_PT, palette.TEXT, name="Ændring")
         box = (MARGIN, top + Inches(0.1), width, caption_top - top - Inches(0.2))
         if block.chart is not None:
             self._native_chart(slide, block, box)
@@ -171,7 +186,8 @@ class DeckBuilder:
             self._textbox(slide, MARGIN, top + Inches(1.2), width, block.note, 24, palette.MUTED_TEXT,
                           align=PP_ALIGN.CENTER, name="Note")
         self._footer(slide, footer)
-        self._notes(slide, [block.question_text, block.base, block.caption, block.note])
+        self._notes(slide, [block.question_text, block.base, block.caption, block.note,
+                            *(line.text for line in block.changes)])
 
     def _native_chart(self, slide, block: Block, box) -> None:
         chart = block.chart
@@ -233,13 +249,21 @@ class DeckBuilder:
         self._fill_body(slide, step.step.reflection)
         self._notes(slide, step.step.reflection)
 
+    def changes_slide(self, content: Content) -> None:
+        """Follow-ups open with what changed since the baseline meeting."""
+        slide = self._slide("Tekst", CHANGES_TITLE)
+        self._fill_body(slide, content.key_changes)
+        self._notes(slide, [f"Sammenligning med baseline ({content.baseline_label}). {CHANGES_METHOD}"])
+
     def closing_slide(self, content: Content) -> None:
-        slide = self._slide("Afslutning", "Tak for i dag")
-        self._fill_body(slide, ["Aftal opfølgning: hvem gør hvad, og hvornår gentager vi spørgeskemaet og "
-                                "datatrækket?"], (24, 20, 18), bullets=False)
+        """The agreements slide for the next step ends every deck."""
+        slide = self._slide("Afslutning", AGREEMENTS_TITLE)
+        self._fill_body(slide, agreement_points(content), (24, 20, 18, 16), bullets=True)
 
     def build(self, content: Content):
         self.title_slide(content)
+        if content.is_follow_up and content.key_changes:
+            self.changes_slide(content)
         self.program_slide(content)
         for step in content.steps:
             self.section_slide(step)

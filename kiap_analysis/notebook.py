@@ -23,7 +23,6 @@ from .content import Content, build_content
 from .deck import write_deck
 from .fileio import write_bytes, write_csv, write_text
 from .letters import practice_letters
-from .metrics import CLUSTER
 from .privacy import safe_table, suppress_small_base, suppress_small_change
 from .pseudonyms import load_key
 
@@ -45,6 +44,7 @@ class OrderRun:
     def show_program(self) -> None:
         for step in self.content.steps:
             display(HTML(report.step_html(step)))
+        display(HTML(report.agreements_html(self.content)))
 
     def show_data(self) -> None:
         display(HTML(report.data_section_html(self.analysis)))
@@ -52,19 +52,19 @@ class OrderRun:
     def tables(self) -> dict[str, pd.DataFrame]:
         """tables/<name>.csv: the numbers behind every chart (DESIGN.md columns)."""
         tables: dict[str, pd.DataFrame] = {}
-        current, baseline = self.analysis.current, self.analysis.baseline
+        current, follow_up = self.analysis.current, self.analysis.change
         if current.survey is not None:
             tables.update({qid: suppress_small_base(t) for qid, t in current.survey.tables.items()})
-            if baseline is not None and baseline.survey is not None:
-                change = survey_change(baseline.survey.tables, current.survey.tables)
-                if len(change):
-                    tables["change_survey"] = suppress_small_change(change)
+            if follow_up is not None:
+                for qid, table in follow_up.survey.items():
+                    tables[f"{qid}_change"] = suppress_small_change(table.round({"p_value": 4}))
         if current.referrals is not None:
             rates = current.referrals.rates.assign(referrals=current.referrals.rates["referrals_shown"])
             tables["referrals_per_1000"] = rates[RATE_TABLE_COLUMNS].round(
                 {"rate_per_1000": 3, "ci_low": 3, "ci_high": 3})
-            if baseline is not None and baseline.referrals is not None:
-                tables["change_referrals"] = referral_change(baseline.referrals.rates, rates)
+            if follow_up is not None and follow_up.referrals is not None:
+                decimals = {c: 3 for c in follow_up.referrals.columns if c.startswith(("rate_", "ci_", "rr_"))}
+                tables["referrals_change"] = follow_up.referrals.round(decimals)
         return tables
 
     def export(self) -> dict:
@@ -131,30 +131,3 @@ def _slide_count(path: Path) -> int:
     from pptx import Presentation
 
     return len(Presentation(str(path)).slides)
-
-
-def survey_change(before: dict[str, pd.DataFrame], after: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Percentage points of change per question, item and category (follow-up orders)."""
-    frames = []
-    for qid in after:
-        if qid not in before:
-            continue
-        merged = before[qid].merge(after[qid], on=["question_id", "item", "category"], how="outer",
-                                   suffixes=("_baseline", "_follow_up"))
-        frames.append(merged)
-    if not frames:
-        return pd.DataFrame()
-    merged = pd.concat(frames, ignore_index=True)
-    merged["change_pct_points"] = (merged["pct_follow_up"] - merged["pct_baseline"]).round(1)
-    return merged[["question_id", "item", "category", "n_baseline", "base_baseline", "pct_baseline",
-                   "n_follow_up", "base_follow_up", "pct_follow_up", "change_pct_points"]]
-
-
-def referral_change(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
-    """The cluster's rate per offer at baseline and follow-up."""
-    keep = ["offer", "referrals", "rate_per_1000", "ci_low", "ci_high"]
-    b = before.loc[before["practice"] == CLUSTER, keep]
-    a = after.loc[after["practice"] == CLUSTER, keep]
-    merged = b.merge(a, on="offer", how="outer", suffixes=("_baseline", "_follow_up"))
-    merged["change_per_1000"] = merged["rate_per_1000_follow_up"] - merged["rate_per_1000_baseline"]
-    return merged

@@ -35,8 +35,19 @@ class Period:
         """Danish date range, e.g. '1.1.2025-31.12.2025'."""
         return f"{_dk_date(self.start)}-{_dk_date(self.end)}"
 
+    def short_label(self) -> str:
+        """How charts name a round: '2025' for a calendar year, else e.g. 'jul. 2025-jun. 2026'."""
+        if (self.start.month, self.start.day, self.end.month, self.end.day) == (1, 1, 12, 31) \
+                and self.start.year == self.end.year:
+            return str(self.end.year)
+        start, end = SHORT_MONTHS[self.start.month - 1], SHORT_MONTHS[self.end.month - 1]
+        return f"{start} {self.start.year}-{end} {self.end.year}"
+
     def contains(self, day: dt.date) -> bool:
         return self.start <= day <= self.end
+
+
+SHORT_MONTHS = ("jan.", "feb.", "mar.", "apr.", "maj", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.", "dec.")
 
 
 def _dk_date(day: dt.date) -> str:

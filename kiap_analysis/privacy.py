@@ -32,7 +32,8 @@ SUPPRESSED, HIDDEN = "<5", "skjult"
 
 
 def suppress_referrals(rates: pd.DataFrame, minimum: int = SETTINGS.min_count,
-                       cluster: str = "Klyngen samlet") -> pd.DataFrame:
+                       cluster: str = "Klyngen samlet",
+                       also_hide: frozenset[tuple[str, str]] = frozenset()) -> pd.DataFrame:
     """Small counts hidden, and a second cell wherever one hidden cell could be worked back out.
 
     Per offer: a count of 1 to ``minimum`` - 1 is shown as '<5' and its rate and interval are
@@ -40,16 +41,22 @@ def suppress_referrals(rates: pd.DataFrame, minimum: int = SETTINGS.min_count,
     those in the cluster's total (practices with listed patients) while the total is shown,
     the total minus the others would reveal it, so the next smallest of those counts is
     hidden too ('skjult'; secondary suppression). A cluster total
-    that is itself small is hidden. Adds ``referrals_shown`` (text) and ``is_suppressed``.
+    that is itself small is hidden. ``also_hide``: (practice, offer) cells hidden whatever
+    their size ('skjult'), so that a follow-up hides the same cells in both rounds.
+    Adds ``referrals_shown`` (text) and ``is_suppressed``.
     """
     out = rates.copy()
     out["referrals_shown"] = out["referrals"].astype(int).astype(str)
     out["is_suppressed"] = False
     small = out["referrals"].between(1, minimum - 1)
     out.loc[small, ["referrals_shown", "is_suppressed"]] = [SUPPRESSED, True]
+    if also_hide:
+        forced = pd.Series(list(zip(out["practice"], out["offer"], strict=True)), index=out.index).isin(also_hide)
+        out.loc[forced & ~small, ["referrals_shown", "is_suppressed"]] = [HIDDEN, True]
     for _, rows in out.groupby("offer", sort=False):
-        # Only practices with a rate are in the cluster's total, so only they can be worked out.
-        practices = rows[(rows["practice"] != cluster) & rows["is_rate_computed"].astype(bool)]
+        # Only practices with listed patients are in the cluster's total, so only they can be worked out.
+        in_total = rows["listed_patients"].notna()
+        practices = rows[(rows["practice"] != cluster) & in_total]
         total = rows[rows["practice"] == cluster]
         total_hidden = bool(len(total)) and bool(total["is_suppressed"].all())
         hidden = practices[practices["is_suppressed"]]
@@ -73,12 +80,22 @@ def suppress_small_base(table: pd.DataFrame, minimum: int = SETTINGS.min_survey_
 
 
 def suppress_small_change(change: pd.DataFrame, minimum: int = SETTINGS.min_survey_base) -> pd.DataFrame:
-    """The same for a follow-up's change table: a round with too few answers hides the row's numbers."""
-    numbers = ["n_baseline", "pct_baseline", "n_follow_up", "pct_follow_up", "change_pct_points"]
+    """The same for a follow-up's change table: a round with too few answers hides its own
+    numbers, and the change and test of the row (which would give them away) go too."""
+    numbers = ["n_baseline", "pct_baseline", "n_follow_up", "pct_follow_up", "change_pct_points", "p_value"]
     out = change.astype({c: object for c in numbers})
-    small = (change["base_baseline"] < minimum) | (change["base_follow_up"] < minimum)
-    out.loc[small, numbers] = ""
+    small_before = change["base_baseline"] < minimum
+    small_after = change["base_follow_up"] < minimum
+    out.loc[small_before, ["n_baseline", "pct_baseline"]] = ""
+    out.loc[small_after, ["n_follow_up", "pct_follow_up"]] = ""
+    out.loc[small_before | small_after, ["change_pct_points", "p_value"]] = ""
     return out
+
+
+def hidden_cells(rates: pd.DataFrame) -> frozenset[tuple[str, str]]:
+    """The (practice, offer) cells a suppressed rate table hides."""
+    hidden = rates[rates["is_suppressed"]]
+    return frozenset(zip(hidden["practice"], hidden["offer"], strict=True))
 
 
 # ------------------------------------------------------------------ spreadsheets

@@ -15,7 +15,7 @@ from . import formatting as fmt
 from . import metrics
 from .analysis import OrderAnalysis, RoundResult
 from .config import SETTINGS
-from .content import Block, Content, StepContent
+from .content import AGREEMENTS_TITLE, CHANGES_METHOD, Block, Content, StepContent, agreement_points
 
 
 def esc(text: object) -> str:
@@ -29,10 +29,20 @@ def title_html(content: Content) -> str:
     program = "".join(
         f"<li>{esc(s.step.title)}{f' ({s.step.minutes} min.)' if s.step.minutes else ''}</li>"
         for s in content.steps)
+    changes = ""
+    if content.is_follow_up and content.key_changes:
+        items = "".join(f"<li>{esc(line)}</li>" for line in content.key_changes)
+        changes = (f"<h2>Hvad har ændret sig?</h2><p>Sammenlignet med baseline ({esc(content.baseline_label)}). "
+                   f"{esc(CHANGES_METHOD)}</p><ul class='kiap-changes'>{items}</ul>")
     return (f"<h1>{esc(content.title)}</h1><p class='kiap-meta'>{' · '.join(map(esc, meta))}</p>"
             f"<p>Rapporten viser det samme som mødets præsentation, i programmets rækkefølge, "
             f"med tallene bag hver figur og et afsnit om data til sidst.</p>"
-            f"<h2>Dagens program</h2><ol>{program}</ol>")
+            f"{changes}<h2>Dagens program</h2><ol>{program}</ol>")
+
+
+def agreements_html(content: Content) -> str:
+    items = "".join(f"<li>{esc(p)}</li>" for p in agreement_points(content))
+    return f"<h2>{esc(AGREEMENTS_TITLE)}</h2><ul>{items}</ul>"
 
 
 def table_html(frame: pd.DataFrame, numeric: dict[str, int] | None = None) -> str:
@@ -45,7 +55,10 @@ def table_html(frame: pd.DataFrame, numeric: dict[str, int] | None = None) -> st
         for column in frame.columns:
             value = row[column]
             if column in numeric:
-                text = fmt.number(float(value), numeric[column]) if pd.notna(value) else "ikke beregnet"
+                if isinstance(value, str):  # already text: '' (suppressed), '<5'
+                    text = value
+                else:
+                    text = fmt.number(float(value), numeric[column]) if pd.notna(value) else "ikke beregnet"
                 cells.append(f"<td class='num'>{esc(text)}</td>")
             else:
                 cells.append(f"<td>{esc('' if pd.isna(value) else value)}</td>")
@@ -74,6 +87,34 @@ def _block_table(block: Block) -> str:
     return f"<details><summary>Tallene bag figuren</summary>{body}</details>"
 
 
+SURVEY_CHANGE_NAMES = {
+    "item": "Delspørgsmål", "category": "Svar", "n_baseline": "Antal før", "base_baseline": "Grundlag før",
+    "pct_baseline": "Procent før", "n_follow_up": "Antal nu", "base_follow_up": "Grundlag nu",
+    "pct_follow_up": "Procent nu", "change_pct_points": "Ændring (procentpoint)", "p_value": "p",
+    "assessment": "Vurdering"}
+REFERRAL_CHANGE_NAMES = {
+    "practice": "Praksis", "referrals_baseline": "Henvisninger før", "rate_per_1000_baseline": "Pr. 1.000 før",
+    "funnel_baseline": "Tragt før", "referrals_follow_up": "Henvisninger nu",
+    "rate_per_1000_follow_up": "Pr. 1.000 nu", "funnel_follow_up": "Tragt nu", "funnel_change": "Tragten",
+    "rate_ratio": "Rateratio", "rr_ci_low": "95 %-KI fra", "rr_ci_high": "95 %-KI til", "assessment": "Vurdering"}
+
+
+def _change_table(block: Block) -> str:
+    """Both rounds' figures behind a follow-up's change statement."""
+    table = block.change_table
+    if table is None or table.empty:
+        return ""
+    names = REFERRAL_CHANGE_NAMES if "rate_ratio" in table else SURVEY_CHANGE_NAMES
+    shown = table[[c for c in names if c in table]].rename(columns=names)
+    if "Delspørgsmål" in shown and not shown["Delspørgsmål"].astype(str).str.len().any():
+        shown = shown.drop(columns="Delspørgsmål")
+    numeric = {"Pr. 1.000 før": 1, "Pr. 1.000 nu": 1, "Rateratio": 2, "95 %-KI fra": 2, "95 %-KI til": 2,
+               "Antal før": 0, "Grundlag før": 0, "Procent før": 1, "Antal nu": 0, "Grundlag nu": 0,
+               "Procent nu": 1, "Ændring (procentpoint)": 1, "p": 3}
+    body = table_html(shown, {k: v for k, v in numeric.items() if k in shown})
+    return f"<details><summary>Før og nu: tallene bag sammenligningen</summary>{body}</details>"
+
+
 def block_html(block: Block) -> str:
     parts = [f"<h3>{esc(block.title)}</h3>"]
     if block.question_text and block.question_text != block.title:
@@ -95,8 +136,12 @@ def block_html(block: Block) -> str:
     parts.append(f"<p class='kiap-base'>{esc(block.base)}</p>")
     if block.caption:
         parts.append(f"<p class='kiap-caption'>{esc(block.caption)}</p>")
+    if block.changes:
+        items = "".join(f"<li>{esc(line.text)}</li>" for line in block.changes)
+        parts.append(f"<ul class='kiap-change'>{items}</ul>")
     if block.figure is not None:
         parts.append(_block_table(block))
+    parts.append(_change_table(block))
     return "".join(parts)
 
 
@@ -184,5 +229,21 @@ def data_section_html(analysis: OrderAnalysis) -> str:
         f"-konfidensinterval: eksakt Poisson-interval under {SETTINGS.exact_poisson_below} henvisninger, "
         f"Byars tilnærmelse fra {SETTINGS.exact_poisson_below}.</li>"
         f"<li>Praksis vises under pseudonymer ({esc(metrics.CLUSTER)} er hele klyngen); "
-        f"ydernumre og navne indgår ikke i rapporten.</li></ul>")
+        f"ydernumre og navne indgår ikke i rapporten.</li>{_follow_up_methods(analysis)}</ul>")
     return "".join(parts)
+
+
+def _follow_up_methods(analysis: OrderAnalysis) -> str:
+    if analysis.change is None:
+        return ""
+    return (
+        f"<li>Opfølgning: spørgsmål sammenlignes med baseline efter spørgsmålsnummer; er formulering, "
+        f"skala eller svarmuligheder ændret, vises runderne side om side uden vurdering.</li>"
+        f"<li>En ændring vurderes kun, når begge runder har mindst {SETTINGS.min_change_base} svar: for "
+        f"skalaspørgsmål andelen i de to højeste svarkategorier, for valgspørgsmål andelen pr. mulighed, testet "
+        f"med en tosidet test for to andele med kontinuitetskorrektion ({fmt.percent(SETTINGS.change_alpha * 100)}"
+        f"-niveau). Ellers står der 'for få svar til at vurdere en ændring'.</li>"
+        f"<li>Henvisninger: klyngens rateratio (opfølgning/baseline) med eksakt "
+        f"{fmt.percent(SETTINGS.confidence * 100)}-konfidensinterval (betinget binomialfordeling); et tal, der "
+        f"er skjult i den ene runde, skjules også i den anden, så intet skjult tal kan regnes ud af "
+        f"forskellen.</li>")
