@@ -230,8 +230,10 @@ def survey_statements(question: Question, change: pd.DataFrame, match: QuestionM
     for row in tested.itertuples():
         if row.assessment not in (INCREASE, DECREASE):
             continue
-        what = (f"Andelen, der svarer '{row.category}'" if question.type in ("likert", "likert_grid")
-                else f"Andelen, der har valgt '{row.category}'")
+        if question.type in ("likert", "likert_grid"):
+            what = "Andelen, der svarer " + " eller ".join(f"'{level}'" for level in top_two(question))
+        else:
+            what = f"Andelen, der har valgt '{row.category}'"
         if row.item:
             what += f" ({row.item})"
         lines.append(Statement(f"{what}, er {row.assessment} fra {fmt.percent(row.pct_baseline)} til "

@@ -300,7 +300,7 @@ def key_changes(steps: list[StepContent]) -> list[str]:
                 if line.kind == change.FUNNEL:
                     moves.append(line.text)
                 elif line.kind == change.CHANGE and not is_offer:
-                    found.append(line.text if block.key.startswith("referrals") else f"{block.title}: {line.text}")
+                    found.append(line.text if block.key.startswith("referrals") else f"{block.title} – {line.text}")
                 elif line.kind == change.UNCLEAR and not block.key.startswith("referrals"):
                     unclear += 1
     found += moves  # tested changes first, then practices crossing the funnel limits

@@ -105,7 +105,7 @@ def test_likert_change_tests_the_top_two_share_per_item():
     assert table.loc[table["category"] == "Enig", "change_pct_points"].item() == pytest.approx(75.0 - 16.7)
     lines = change.survey_statements(q1, table, change.QuestionMatch("q1", change.SAME), "2025", 10)
     assert [s.kind for s in lines] == [change.CHANGE]
-    assert lines[0].text.startswith("Andelen, der svarer 'Hverken eller + Enig', er steget fra 25 % til 92 %")
+    assert lines[0].text.startswith("Andelen, der svarer 'Hverken eller' eller 'Enig', er steget fra 25 % til 92 %")
 
 
 def test_a_small_round_gives_too_few_and_a_changed_question_no_verdict():
