@@ -152,7 +152,7 @@ def run_orders(orders_path: Path | str, paths: Paths, only: list[str] | None = N
     peak = None
     if todo:
         peak = _dispatch(orders, todo, prints, paths, count, timeout, progress, outcomes)
-    write_index(paths.reports)
+    write_index(paths.reports, skipped={i for i, o in outcomes.items() if o.status == "skipped"})
     ordered = [outcomes[e.id] for e in entries]
     progress.close()
     return BatchReport(ordered, round(time.perf_counter() - began, 3), count, peak)

@@ -1,4 +1,4 @@
-"""The ``kiap`` command: demo, run, validate, packages (contracts in DESIGN.md)."""
+"""The ``kiap`` command: demo, run, validate, packages, package show (contracts in DESIGN.md)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from .config import Paths
-from .errors import KiapError, OrdersFileError
+from .errors import KiapError, OrdersFileError, SpecError
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
 
@@ -69,16 +69,34 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _catalogue_dirs(folder: str | None) -> list[Path]:
+    """The extra catalogue folder given with --catalogue (SpecError if it is not a folder)."""
+    if not folder:
+        return []
+    if not Path(folder).is_dir():
+        raise SpecError(f"catalogue folder '{folder}' does not exist")
+    return [Path(folder)]
+
+
 def cmd_packages(args: argparse.Namespace) -> int:
     from .spec import load_catalogue
 
-    extra = [Path(args.catalogue)] if args.catalogue else []
+    extra = _catalogue_dirs(args.catalogue)
     rows = [("name", "title", "version", "data", "questions")]
     for spec in sorted(load_catalogue(extra).values(), key=lambda s: s.name):
         rows.append((spec.name, spec.title, spec.version, ", ".join(spec.data), str(len(spec.questions))))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return EXIT_OK
+
+
+def cmd_package_show(args: argparse.Namespace) -> int:
+    from .outline import package_outline
+    from .spec import resolve_package
+
+    spec = resolve_package(args.name, Path(), _catalogue_dirs(args.catalogue))  # a path as typed
+    print("\n".join(package_outline(spec)))
     return EXIT_OK
 
 
@@ -102,6 +120,12 @@ def parser() -> argparse.ArgumentParser:
     packages = sub.add_parser("packages", help="list the package catalogue")
     packages.add_argument("--catalogue", help="a folder of extra package specs")
     packages.set_defaults(func=cmd_packages)
+    package = sub.add_parser("package", help="look at one package of the catalogue")
+    package_sub = package.add_subparsers(dest="package_command", required=True)
+    show = package_sub.add_parser("show", help="print a package spec as an outline")
+    show.add_argument("name", help="a catalogue name, or a path to a spec .yaml")
+    show.add_argument("--catalogue", help="a folder of extra package specs")
+    show.set_defaults(func=cmd_package_show)
     return main
 
 

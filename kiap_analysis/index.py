@@ -43,10 +43,14 @@ def _log_link(manifest: dict) -> str:
     return ""
 
 
-def index_html(manifests: list[dict]) -> str:
+def index_html(manifests: list[dict], skipped: frozenset[str] | set[str] = frozenset()) -> str:
+    """The overview page; ``skipped``: orders this run found up to date (shown as unchanged)."""
     rows = []
     for m in manifests:
         status = m.get("status", "failed")
+        label = STATUS_LABELS.get(status, html.escape(status))
+        if status == "ok" and m["order_id"] in skipped:
+            label = f"{label} ({STATUS_LABELS['skipped']})"
         warnings = m.get("warnings") or []
         seconds = (m.get("timings") or {}).get("seconds")
         detail = ""
@@ -60,7 +64,7 @@ def index_html(manifests: list[dict]) -> str:
             f"<tr class='{html.escape(status)}'><td>{html.escape(m['order_id'])}</td>"
             f"<td>{html.escape(str(m.get('cluster') or ''))}</td>"
             f"<td>{html.escape(str(package))}</td><td>{html.escape(str(m.get('round') or ''))}</td>"
-            f"<td class='status'>{STATUS_LABELS.get(status, html.escape(status))}</td>"
+            f"<td class='status'>{label}</td>"
             f"<td class='num'>{len(warnings)}</td>"
             f"<td class='num'>{fmt.number(seconds, 1) + ' s' if seconds is not None else ''}</td>"
             f"<td>{_links(m) if status != 'failed' else _log_link(m)}{detail}</td></tr>")
@@ -86,5 +90,5 @@ a {{ color: #0B4F6C; }}
 """
 
 
-def write_index(reports: Path) -> Path:
-    return write_text(reports / "index.html", index_html(read_manifests(reports)))
+def write_index(reports: Path, skipped: frozenset[str] | set[str] = frozenset()) -> Path:
+    return write_text(reports / "index.html", index_html(read_manifests(reports), skipped))

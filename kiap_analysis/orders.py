@@ -243,7 +243,8 @@ def _parse_entry(item: Any, index: int, path: Path, base_dir: Path) -> OrderEntr
     remove: tuple[str, ...] = ()
     add: tuple[Mapping[str, Any], ...] = ()
     if not isinstance(questions, dict):
-        problem("questions", "questions must be a mapping with 'remove' and/or 'add'", "see DESIGN.md, orders file")
+        problem("questions", "questions must be a mapping with 'remove' and/or 'add'",
+                "see docs/input-formats.md, Local question edits")
     else:
         remove = tuple(str(q) for q in questions.get("remove") or [])
         add = tuple(_strip_lines(q) for q in questions.get("add") or [])

@@ -24,6 +24,14 @@ STEP_KINDS = ("intro", "block", "pause", "summary")
 CONTENT_KINDS = ("question", "referrals")
 REFERRAL_CHARTS = ("rates",)
 DATA_SOURCES = ("survey", "referrals")
+# The keys each mapping of a spec may have (package.schema.json says the same).
+SPEC_KEYS = ("name", "title", "version", "description", "source", "data", "scales", "questions", "offers",
+             "program")
+QUESTION_KEYS = ("id", "text", "type", "short", "scale", "options", "items", "block")
+SCALE_KEYS = ("levels", "dont_know", "higher_is_better")
+CHOICE_KEYS = ("id", "label")
+OFFER_KEYS = ("id", "label", "aliases")
+STEP_KEYS = ("id", "kind", "title", "minutes", "points", "content", "reflection")
 
 
 def slug(text: str) -> str:
@@ -156,6 +164,12 @@ class _Reader:
             raise self.fail(f"{where}.{key}", f"expected {_kind_name(kind)}, got {value!r}")
         return value
 
+    def known(self, data: Mapping, keys: tuple[str, ...], where: str) -> None:
+        """A misspelt key ('reflections:') is an error, not silently ignored."""
+        unknown = [str(k) for k in data if k not in keys]
+        if unknown:
+            raise self.fail(where, f"unknown key(s) {', '.join(map(repr, unknown))} (known: {', '.join(keys)})")
+
     def text(self, data: Mapping, key: str, where: str, default: str = "") -> str:
         value = data.get(key, default)
         if value is None:
@@ -186,6 +200,7 @@ def _choices(reader: _Reader, raw: Any, where: str) -> tuple[Choice, ...]:
             label = str(entry).strip()
             choices.append(Choice(id=slug(label) or str(i + 1), label=label))
         elif isinstance(entry, dict):
+            reader.known(entry, CHOICE_KEYS, f"{where}[{i}]")
             label = reader.require(entry, "label", f"{where}[{i}]")
             choices.append(Choice(id=str(entry.get("id") or slug(label)), label=label.strip()))
         else:
@@ -199,6 +214,7 @@ def _choices(reader: _Reader, raw: Any, where: str) -> tuple[Choice, ...]:
 def _scale(reader: _Reader, name: str, raw: Any, where: str) -> Scale:
     if not isinstance(raw, dict):
         raise reader.fail(where, "expected a mapping with 'levels'")
+    reader.known(raw, SCALE_KEYS, where)
     levels = reader.texts(raw, "levels", where)
     if len(levels) < 2:
         raise reader.fail(where, "a scale needs at least two levels")
@@ -207,8 +223,15 @@ def _scale(reader: _Reader, name: str, raw: Any, where: str) -> Scale:
         name=name,
         levels=levels,
         dont_know=dont_know,
-        higher_is_better=bool(raw.get("higher_is_better", True)),
+        higher_is_better=_flag(reader, raw, "higher_is_better", where, default=True),
     )
+
+
+def _flag(reader: _Reader, raw: Mapping, key: str, where: str, default: bool) -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        raise reader.fail(f"{where}.{key}", f"expected true or false, got {value!r}")
+    return value
 
 
 def parse_question(
@@ -219,6 +242,7 @@ def parse_question(
         raise reader.fail(where, "expected a mapping with id, text and type")
     qid = str(reader.require(raw, "id", where, (str, int))).strip()
     where = f"{where} ({qid})"
+    reader.known(raw, QUESTION_KEYS, where)
     qtype = reader.require(raw, "type", where)
     if qtype not in QUESTION_TYPES:
         raise reader.fail(where, f"type '{qtype}' is not one of {', '.join(QUESTION_TYPES)}")
@@ -255,6 +279,7 @@ def _step(reader: _Reader, raw: Any, where: str) -> ProgramStep:
         raise reader.fail(where, "expected a mapping")
     sid = str(reader.require(raw, "id", where, (str, int)))
     where = f"{where} ({sid})"
+    reader.known(raw, STEP_KEYS, where)
     kind = reader.require(raw, "kind", where)
     if kind not in STEP_KINDS:
         raise reader.fail(where, f"kind '{kind}' is not one of {', '.join(STEP_KINDS)}")
@@ -287,6 +312,10 @@ def parse_spec(raw: Any, source: str, path: Path | None = None) -> PackageSpec:
     reader = _Reader(source)
     if not isinstance(raw, dict):
         raise reader.fail("top level", "expected a mapping")
+    reader.known(raw, SPEC_KEYS, "top level")
+    for i, o in enumerate(raw.get("offers") or []):
+        if isinstance(o, dict):
+            reader.known(o, OFFER_KEYS, f"offers[{i}]")
     scales = {
         str(name): _scale(reader, str(name), body, f"scales.{name}")
         for name, body in (raw.get("scales") or {}).items()

@@ -63,6 +63,7 @@ def test_failures_are_local_and_good_orders_are_skipped_until_forced(batch, work
     again = run_orders(orders, workbook, workers=2, log=lambda *_: None)
     assert {o.order_id: o.status for o in again.outcomes} == {
         "good-1": "skipped", "good-2": "skipped", "bad-file": "failed", "raises": "failed"}
+    assert (workbook.reports / "index.html").read_text().count("færdig (uændret)</td>") == 2
     forced = run_orders(orders, workbook, workers=2, force=True, log=lambda *_: None)
     assert [o.status for o in forced.outcomes][:2] == ["ok", "ok"], [o.error for o in forced.outcomes]
     only = run_orders(orders, workbook, only=["good-2"], log=lambda *_: None)

@@ -323,3 +323,22 @@ def test_a_new_question_and_a_new_scale_are_shown_without_verdicts():
     assert table["category"].tolist() == [*q1.categories, "Nej", "Ja"]
     assert table.loc[table["category"] == "Ja", "pct_baseline"].item() == pytest.approx(66.7)
     assert table["change_pct_points"].isna().all()  # no category is in both rounds
+
+
+def test_a_follow_up_reruns_when_its_baseline_changes(orders, workbook):
+    from kiap_analysis.fingerprint import fingerprint
+    from kiap_analysis.orders import load_orders
+
+    def prints():
+        loaded = load_orders(orders)
+        return {e.id: fingerprint(loaded, e, workbook, "code") for e in loaded.entries if e.id != "orphan"}
+
+    before = prints()
+    text = orders.read_text()
+    write(orders, text.replace("invited: 14\n    period: {start: 2025", "invited: 15\n    period: {start: 2025"))
+    after = prints()
+    assert after["base"]["order"] != before["base"]["order"]
+    assert after["follow"]["order"] != before["follow"]["order"]  # the baseline's fields are part of it
+    assert after["follow"]["inputs"] == before["follow"]["inputs"]
+    (orders.parent / "survey_2025.csv").write_text(SURVEY_HEAD)
+    assert prints()["follow"]["inputs"]["baseline.survey"] != after["follow"]["inputs"]["baseline.survey"]

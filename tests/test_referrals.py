@@ -106,3 +106,28 @@ def test_listed_patients_danish_thousands_blank_and_zero(tmp_path):
     assert listed.dropped == [(7, "total row")]
     assert listed.practice_names == {"012345": "Lægerne Testvej", "234567": "Lægehuset Prøve",
                                      "345678": "Lægerne Nul"}
+
+
+def test_a_workbook_that_opens_with_a_notes_sheet(tmp_path):
+    book = Workbook()
+    notes = book.active
+    notes.title = "Læs mig"
+    notes.append(["Udtræk af henvisninger, se fanen Data"])
+    data = book.create_sheet("Data")
+    for row in (["Ydernummer", "Tilbud", "Antal"], ["012345", "KOL", 7], ["012345", "Diabetes", 2]):
+        data.append(row)
+    listed = book.create_sheet("Tilmeldte")
+    for row in (["Ydernummer", "Tilmeldte patienter"], ["012345", 1800]):
+        listed.append(row)
+    book.save(tmp_path / "two.xlsx")
+    ingest = read_referrals(tmp_path / "two.xlsx", OFFERS, None, "two.xlsx")
+    assert counts(ingest)[("012345", "KOL")] == 7 and counts(ingest)[("012345", "Diabetes")] == 2
+    # The listed-patients reader skips both sheets before its own (the referral sheet has no listed column).
+    patients = read_listed_patients(tmp_path / "two.xlsx", "two.xlsx")
+    assert patients.listed["listed_patients"].tolist() == [1800]
+    with pytest.raises(InputError, match=r"no header row .* \(on none of the 2 sheets\)"):
+        only_notes = Workbook()
+        only_notes.active.append(["Ingen data"])
+        only_notes.create_sheet("Tom").append(["Heller ikke her"])
+        only_notes.save(tmp_path / "notes.xlsx")
+        read_referrals(tmp_path / "notes.xlsx", OFFERS, None, "notes.xlsx")

@@ -70,6 +70,9 @@ def test_unmapped_question_is_a_warning_and_survey_map_overrides(tmp_path, tiny_
     mapped = read_survey(path, tiny_spec, survey_map={"q1": "spm_a"})
     assert mapped.responses["q1"].tolist() == ["Enig"]
     assert mapped.unmapped_questions == ["q2"]
+    typo = read_survey(path, tiny_spec, survey_map={"q11": "spm_a"})
+    assert [w.message for w in typo.warnings if "survey_map" in w.message] == [
+        "survey_map names question 'q11' (column 'spm_a'), which package tiny does not have; the entry is not used"]
 
 
 def test_mojibake_is_an_error_naming_the_cell(tmp_path, tiny_spec):

@@ -23,7 +23,7 @@ from ..orders import Period
 from ..responses import normalise
 from ..spec import Offer
 from .cells import CellError, is_total_label, parse_count, parse_date, parse_ydernummer
-from .tables import RawTable, cell_text, column_letter, guarded, read_table
+from .tables import RawTable, cell_text, column_letter, first_sheet_with, guarded
 
 HEADER_SCAN_ROWS = 20
 _PRACTICE = re.compile(r"yder|praksis|klinik|lægehus|laegehus|practice|lægepraksis")
@@ -31,7 +31,9 @@ _NAME = re.compile(r"navn|name")
 _OFFER = re.compile(r"tilbud|forløb|forlob|offer|indsats|henvist til|ydelse|program|rehabilitering$")
 _COUNT = re.compile(r"antal|count|henvisninger|referrals|^n$|^sum$")
 _DATE = re.compile(r"dato|date|modtaget|tidspunkt")
-_LISTED = re.compile(r"tilmeldte|tilknyttede|listede|listed|patienter|antal")
+_LISTED = re.compile(r"tilmeldte|tilknyttede|listede|listed|patienter")
+_COUNT = re.compile(r"antal")  # a bare 'Antal' column, unless the sheet is about referrals
+_REFERRAL_WORDS = re.compile(r"henvis|tilbud|forl")
 
 
 @dataclass
@@ -150,9 +152,8 @@ def _find_header(table: RawTable, matcher: OfferMatcher) -> tuple[int, _Columns]
 
 @guarded
 def read_referrals(path: Path, offers: Sequence[Offer], period: Period | None, label: str) -> ReferralIngest:
-    table = read_table(path, label)
     matcher = OfferMatcher(offers)
-    header_row, columns = _find_header(table, matcher)
+    table, (header_row, columns) = first_sheet_with(path, label, lambda t: _find_header(t, matcher))
     headers = [cell_text(v) for v in table.cells.iloc[header_row]]
     ignored_columns: list[str] = []
     if columns.date is not None and columns.offer is not None:
@@ -170,7 +171,7 @@ def read_referrals(path: Path, offers: Sequence[Offer], period: Period | None, l
     else:
         raise InputError(table.problem(
             "the header names a practice column but neither offer + count columns, offer columns "
-            "nor offer + date columns", "see DESIGN.md, Inputs: the three referral shapes",
+            "nor offer + date columns", "see docs/input-formats.md, Referrals: the three shapes",
             row=header_row))
     if columns.practice is None:  # pragma: no cover - _find_header guarantees it
         raise AssertionError
@@ -262,21 +263,24 @@ class ListedIngest:
     practice_names: dict[str, str] = field(default_factory=dict)
 
 
-@guarded
-def read_listed_patients(path: Path, label: str) -> ListedIngest:
-    table = read_table(path, label)
-    header_row = practice = name = count = None
+def _listed_header(table: RawTable) -> tuple[int, int, int | None, int]:
+    """(header row, practice column, name column or None, listed-patients column)."""
     for row in range(min(HEADER_SCAN_ROWS, len(table.cells))):
         keys = [normalise(cell_text(v)) for v in table.cells.iloc[row]]
         p, n = _practice_columns(keys)
         c = next((i for i, k in enumerate(keys) if k and i not in (p, n) and _LISTED.search(k)), None)
+        if c is None and not any(_REFERRAL_WORDS.search(k) for k in keys):
+            c = next((i for i, k in enumerate(keys) if k and i not in (p, n) and _COUNT.search(k)), None)
         if p is not None and c is not None:
-            header_row, practice, name, count = row, p, n, c
-            break
-    if header_row is None:
-        raise InputError(table.problem(
-            "no header row with a practice column (ydernummer) and a listed-patients column",
-            "give the sheet a header row such as 'Ydernummer | Tilmeldte patienter'"))
+            return row, p, n, c
+    raise InputError(table.problem(
+        "no header row with a practice column (ydernummer) and a listed-patients column",
+        "give the sheet a header row such as 'Ydernummer | Tilmeldte patienter'"))
+
+
+@guarded
+def read_listed_patients(path: Path, label: str) -> ListedIngest:
+    table, (header_row, practice, name, count) = first_sheet_with(path, label, _listed_header)
     headers = [cell_text(v) for v in table.cells.iloc[header_row]]
     records, problems, dropped, names, rows_read = [], [], [], {}, 0
     for row_pos in range(header_row + 1, len(table.cells)):

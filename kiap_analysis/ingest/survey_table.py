@@ -87,6 +87,12 @@ def read_plain_table(
         seen_slots[key] = header
         matches[pos] = match
 
+    for qid, column in survey_map.items():
+        if qid not in spec.question_ids():
+            warnings.append(table.problem(
+                f"survey_map names question '{qid}' (column '{column}'), which package {spec.name} does not "
+                "have; the entry is not used", "correct the question id in survey_map (see "
+                "kiap package show " + spec.name + ")", severity="warning"))
     matched_questions = {m.question.id for m in matches.values()}
     unmapped = [q for q in spec.question_ids() if q not in matched_questions]
     for qid in unmapped:

@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +21,7 @@ TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
 def unreadable(label: str, exc: Exception) -> InputError:
     """The error for a file that broke a reader in a way the reader does not name itself."""
     return InputError(Problem(label, f"the file cannot be read ({type(exc).__name__}: {exc})",
-                              "check that it is one of the formats DESIGN.md names, saved again from "
+                              "check that it is one of the formats docs/input-formats.md names, saved again from "
                               "the program that made it"))
 
 
@@ -160,6 +160,24 @@ def read_table(path: Path, label: str, sheet: str | int = 0) -> RawTable:
                                  "open it in Excel and save it as .xlsx"))
     raise InputError(Problem(label, f"unknown file type '{suffix}'",
                              "deliver the data as .xlsx or .csv"))
+
+
+def first_sheet_with(path: Path, label: str, find: Callable[[RawTable], object]) -> tuple[RawTable, object]:
+    """The first sheet on which ``find`` succeeds (it raises InputError where it does not), and
+    what it found: a workbook may open with a cover or notes sheet. Text files have one table."""
+    first_error: InputError | None = None
+    sheets = excel_sheets(path, label) if path.suffix.lower() in EXCEL_SUFFIXES and path.exists() else [0]
+    for sheet in sheets:
+        table = read_table(path, label, sheet)
+        try:
+            return table, find(table)
+        except InputError as exc:
+            first_error = first_error or exc
+    assert first_error is not None
+    if len(sheets) > 1:
+        raise InputError([replace(p, message=f"{p.message} (on none of the {len(sheets)} sheets)")
+                          for p in first_error.problems]) from first_error
+    raise first_error
 
 
 def drop_blank(cells: pd.DataFrame) -> pd.DataFrame:
