@@ -4,10 +4,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: help install demo test lint bench notebooks clean
+.PHONY: help install demo lab test lint bench notebooks clean
 
 help:
 	@echo "make demo   - set up, generate the synthetic demo data, run every demo order"
+	@echo "make lab    - set up, write the demo data if missing, open JupyterLab on notebooks/"
 	@echo "make test   - set up and run the whole test suite"
 	@echo "make bench  - the batch-runner benchmark (about 25 minutes); writes docs/performance.md"
 	@echo "make lint   - ruff"
@@ -27,6 +28,11 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/kiap demo
 
+# JupyterLab on the exploratory notebooks (kernel kiap-workbook); they read the demo data.
+lab: $(STAMP)
+	$(BIN)/python -c 'from kiap_analysis.config import Paths; from kiap_analysis.demo import ensure_demo; print("demo orders:", ensure_demo(Paths.current().raw / "demo"))'
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
@@ -36,7 +42,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check kiap_analysis tests tools
 
-# Re-pair the template notebook with its py:percent twin after editing either.
+# Re-pair every notebook (the template and notebooks/NN_*.ipynb) with its py:percent twin after editing either.
 notebooks: $(STAMP)
 	$(BIN)/jupytext --sync notebooks/templates/*.ipynb notebooks/*.ipynb
 

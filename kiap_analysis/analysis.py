@@ -28,7 +28,7 @@ from .spec import PackageSpec
 
 @dataclass
 class SurveyResult:
-    ingest: SurveyIngest
+    ingest: SurveyIngest = field(repr=False)  # holds respondents' names as read
     clean: CleanSurvey
     summary: metrics.ResponseSummary
     tables: dict[str, pd.DataFrame]  # chart questions: tables/<id>.csv
@@ -37,12 +37,12 @@ class SurveyResult:
 
 @dataclass
 class ReferralResult:
-    ingest: ReferralIngest
-    listed: ListedIngest
+    ingest: ReferralIngest = field(repr=False)  # ydernumre and practice names as read
+    listed: ListedIngest = field(repr=False)
     rates: pd.DataFrame  # suppressed: practice (pseudonym), offer, referrals, referrals_shown, rate_per_1000, ...
     offers: list[str]
     warnings: list[Problem] = field(default_factory=list)
-    raw_rates: pd.DataFrame | None = None  # before suppression (never shown; re-suppressed for follow-ups)
+    raw_rates: pd.DataFrame | None = field(default=None, repr=False)  # before suppression (never shown)
 
     def hiding(self, cells: frozenset[tuple[str, str]]) -> ReferralResult:
         """The same result with these (practice, offer) cells hidden too."""
@@ -88,8 +88,10 @@ class OrderAnalysis:
     spec: PackageSpec
     current: RoundResult
     baseline: RoundResult | None
-    identifiers: dict[str, set[str]]  # private: ydernumre, practice, respondent and listed names in the inputs
-    practices: dict[str, tuple[str, str]] = field(default_factory=dict)  # private: ydernummer -> (letter, name)
+    # Private (never in a repr): ydernumre, practice, respondent and listed names in the inputs ...
+    identifiers: dict[str, set[str]] = field(repr=False)
+    # ... and ydernummer -> (letter, name).
+    practices: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
 
     redactor: Redactor = field(default_factory=Redactor)
     change: FollowUpChange | None = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import matplotlib
 
@@ -33,7 +33,7 @@ _TEXT = TextToPath()
 
 @dataclass(frozen=True)
 class RenderedFigure:
-    png: bytes
+    png: bytes = field(repr=False)
     alt: str
     width_px: int
     height_px: int

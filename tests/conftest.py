@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from kiap_analysis.config import ENV_KEY, ENV_PRIVATE, ENV_PROCESSED, Paths
+from kiap_analysis.config import ENV_HOME, ENV_KEY, ENV_PRIVATE, ENV_PROCESSED, Paths
+from kiap_analysis.demo import write_demo
 from kiap_analysis.preview import ENV_PDF
 from kiap_analysis.spec import parse_spec
 
@@ -47,12 +50,30 @@ def tiny_spec():
     return parse_spec(__import__("yaml").safe_load(TINY_SPEC), "tiny.yaml")
 
 
+TEST_KEY = "test-key-0123456789abcdef"
+
+
+@contextlib.contextmanager
+def demo_environment(base: Path) -> Iterator[Path]:
+    """The demo's inputs under ``base``, with the private and processed folders (and the
+    project home) there too; yields the demo's orders file."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv(ENV_HOME, str(base / "home"))
+    mp.setenv(ENV_PRIVATE, str(base / "private"))
+    mp.setenv(ENV_PROCESSED, str(base / "processed"))
+    mp.setenv(ENV_KEY, TEST_KEY)
+    try:
+        yield write_demo(base / "raw")
+    finally:
+        mp.undo()
+
+
 @pytest.fixture
 def workbook(tmp_path, monkeypatch) -> Paths:
     """Private, processed and reports folders in tmp, and a fixed pseudonym key."""
     monkeypatch.setenv(ENV_PRIVATE, str(tmp_path / "private"))
     monkeypatch.setenv(ENV_PROCESSED, str(tmp_path / "processed"))
-    monkeypatch.setenv(ENV_KEY, "test-key-0123456789abcdef")
+    monkeypatch.setenv(ENV_KEY, TEST_KEY)
     monkeypatch.setenv(ENV_PDF, "0")  # the demo run renders PDFs; small tests need not
     return Paths.current(reports=tmp_path / "reports")
 

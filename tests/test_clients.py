@@ -105,8 +105,9 @@ def test_exploratory_notebook_runs_on_the_demo(demo_run, tmp_path):
     from conftest import ROOT
 
     papermill.execute_notebook(
-        str(ROOT / "notebooks" / "explore_order.ipynb"), str(tmp_path / "explore.ipynb"),
-        parameters={"orders_file": str(demo_run["orders"]), "order_id": "fjord-2026-forebyg"},
+        str(ROOT / "notebooks" / "00_explore_order.ipynb"), str(tmp_path / "explore.ipynb"),
+        parameters={"orders_file": str(demo_run["orders"]), "order_id": "fjord-2026-forebyg",
+                    "output_dir": str(tmp_path / "analyst")},
         kernel_name="kiap-workbook", progress_bar=False, cwd=str(ROOT / "notebooks"))
 
 
