@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .errors import InputError, OrdersFileError, Problem
+from .errors import InputError, OrdersFileError, Problem, SpecError
 from .spec import PackageSpec, apply_local_edits, resolve_package
 
 ROUNDS = ("baseline", "follow-up")
@@ -311,6 +311,10 @@ def resolve_spec(order: Order, orders: OrdersFile) -> PackageSpec:
     """The order's package spec with its local question edits applied."""
     spec = resolve_package(order.package, order.base_dir, orders.catalogue_dirs)
     if order.questions_remove or order.questions_add:
-        spec = apply_local_edits(spec, order.questions_remove, order.questions_add,
-                                 source=f"{orders.path.name}, order {order.id}")
+        try:
+            spec = apply_local_edits(spec, order.questions_remove, order.questions_add, source=f"order {order.id}")
+        except SpecError as exc:
+            raise InputError(Problem(str(orders.path), str(exc), "correct the order's local question edits (see "
+                                     "docs/input-formats.md, Local question edits)", line=order.line,
+                                     column="questions")) from exc
     return spec

@@ -79,3 +79,17 @@ def test_removed_questions_are_gone_and_added_ones_sit_in_their_blocks(analysis,
 
     html = "".join(step_html(s) for s in content.steps)
     assert "Hvordan fungerer vagterne?" in html and "Oplever du, at der mangler tilbagemelding" not in html
+
+
+def test_a_bad_local_edit_names_the_order_line_and_fix(tmp_path, workbook):
+    write(tmp_path / "survey.csv", "id;q1\n1;Godt kendskab\n")
+    orders = write(tmp_path / "orders.yaml", ORDERS.replace("block: opsamling", "block: afslutning"))
+    from kiap_analysis.errors import InputError
+
+    with pytest.raises(InputError) as caught:
+        analyse_order(orders, "lokal", workbook)
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.column) == (2, "questions")  # the order starts on line 2
+    assert problem.message == "order lokal: questions.add (lok4): unknown block 'afslutning'"
+    assert str(problem).startswith(f"{orders}, line 2, column 'questions': order lokal: ")
+    assert "Local question edits" in problem.fix
