@@ -79,6 +79,12 @@ class FollowUpChange:
     survey: dict[str, pd.DataFrame]  # question id -> change.survey_change table
     referrals: pd.DataFrame | None  # change.referral_change table
     warnings: list[Problem] = field(default_factory=list)
+    period_days: tuple[int, int] | None = None  # the baseline's and the follow-up's period lengths
+
+    @property
+    def periods_differ(self) -> bool:
+        return self.period_days is not None and abs(self.period_days[0] - self.period_days[1]) > 0.05 * max(
+            self.period_days)
 
 
 @dataclass
@@ -204,9 +210,13 @@ def analyse_referrals(
 
 
 def publishable_rates(rates: pd.DataFrame, also_hide: frozenset[tuple[str, str]] = frozenset()) -> pd.DataFrame:
-    """Small counts suppressed (plus ``also_hide``), then each practice placed in its funnel."""
+    """Small counts suppressed (plus ``also_hide``), each practice placed in its funnel, and the
+    rates rounded to what is published: a count divided by an exact rate would give back the
+    practice's listed patients, which are public and would undo its letter."""
     out = suppress_referrals(rates, SETTINGS.min_count, metrics.CLUSTER, also_hide)
     out["funnel"] = funnel_flags(out)
+    rate_columns = ["rate_per_1000", "ci_low", "ci_high"]
+    out[rate_columns] = out[rate_columns].round(SETTINGS.rate_decimals)
     return out
 
 
@@ -393,11 +403,28 @@ def compare_rounds(baseline: RoundResult, current: RoundResult, orders_file: str
                     "question a new id", line=current.order.line, severity="warning"))
             survey[qid] = change.survey_change(question, before_tables.get(qid), table, match,
                                                SETTINGS.min_change_base, SETTINGS.change_alpha)
-    referrals = None
+    referrals, days = None, None
     if baseline.referrals is not None and current.referrals is not None:
+        days = _period_days(baseline.order, current.order)
+        if days is None:
+            warnings.append(Problem(orders_file, f"order {current.order.id} or its baseline has no period: the "
+                                    "rate ratio assumes periods of the same length", "give both orders a period",
+                                    line=current.order.line, column="period", severity="warning"))
+        elif abs(days[0] - days[1]) > 0.05 * max(days):
+            warnings.append(Problem(orders_file, f"the baseline's period has {days[0]} days and the follow-up's "
+                                    f"{days[1]}: the rate ratio is per patient and day, the rates per period",
+                                    "compare periods of the same length where you can", line=current.order.line,
+                                    column="period", severity="warning"))
         referrals = change.referral_change(baseline.referrals.rates, current.referrals.rates, metrics.CLUSTER,
-                                           SETTINGS.confidence)
-    return FollowUpChange({q: m for q, m in matches.items() if q in survey}, survey, referrals, warnings)
+                                           SETTINGS.confidence, days or (1, 1))
+    return FollowUpChange({q: m for q, m in matches.items() if q in survey}, survey, referrals, warnings, days)
+
+
+def _period_days(baseline: Order, follow_up: Order) -> tuple[int, int] | None:
+    """The lengths in days of both rounds' periods (both ends counted), or None."""
+    if baseline.period is None or follow_up.period is None:
+        return None
+    return tuple((p.end - p.start).days + 1 for p in (baseline.period, follow_up.period))
 
 
 def processed_tables(analysis: OrderAnalysis, key: bytes) -> dict[str, pd.DataFrame]:

@@ -8,8 +8,9 @@ Rules (docs/follow-up.md):
   nothing to compare with.
 - Survey: one test per Likert item (the share in the scale's two highest levels, of all
   who answered the item, 'Ved ikke' included, as on the chart) and per option of a choice
-  question: a two-sided two-proportion test with continuity correction (R's
-  ``prop.test``). Only where both bases reach the minimum; otherwise "too few".
+  question ('Ved ikke' options aside): a two-sided two-proportion test with continuity
+  correction (R's ``prop.test``), Holm-adjusted within the question. Only where both bases
+  reach the minimum; otherwise "too few".
 - Referrals: the cluster's rate ratio (follow-up / baseline) per offer with an exact
   conditional (binomial) interval, and practices moving across the funnel limits.
 """
@@ -27,6 +28,7 @@ from . import formatting as fmt
 from .spec import PackageSpec, Question
 
 SAME, CHANGED, NEW = "same", "changed", "new"
+DONT_KNOW_LABELS = {"ved ikke", "ved ikke/ønsker ikke at svare", "kan ikke vurdere"}  # never tested
 
 INCREASE, DECREASE, NO_CHANGE = "steget", "faldet", "ingen sikker ændring"
 TOO_FEW = "for få svar til at vurdere en ændring"
@@ -142,8 +144,20 @@ def _tested_rows(question: Question, table: pd.DataFrame) -> pd.DataFrame:
             rows.append((question.id, item, top_two_label(question), n, base,
                          round(100.0 * n / base, 1) if base else 0.0))
         return pd.DataFrame(rows, columns=["question_id", "item", "category", *ROUND_COLUMNS])
-    dont_know = question.scale.dont_know if question.scale else None
-    return table[table["category"] != dont_know] if dont_know else table
+    dont_know = {question.scale.dont_know} if question.scale and question.scale.dont_know else set()
+    dont_know |= {c for c in table["category"] if _norm(str(c)) in DONT_KNOW_LABELS}
+    return table[~table["category"].isin(dont_know)]
+
+
+def holm(p_values: list[float]) -> list[float]:
+    """Holm's step-down adjustment of the p-values that are not NaN (NaN stays NaN)."""
+    tested = sorted((p, i) for i, p in enumerate(p_values) if not math.isnan(p))
+    adjusted = list(p_values)
+    running, m = 0.0, len(tested)
+    for rank, (p, i) in enumerate(tested):
+        running = max(running, min(1.0, (m - rank) * p))
+        adjusted[i] = running
+    return adjusted
 
 
 def assess(x1: int, n1: int, x2: int, n2: int, min_base: int, alpha: float) -> tuple[float, str]:
@@ -180,19 +194,30 @@ def survey_change(question: Question, before: pd.DataFrame | None, after: pd.Dat
     elif match.status == SAME:
         shown["is_tested"] = shown["category"].isin(set(_tested_rows(question, after)["category"]))
     out = pd.concat(frames, ignore_index=True)
+    counts = ["n_baseline", "base_baseline", "n_follow_up", "base_follow_up"]
+    out[counts] = out[counts].astype("Float64").round().astype("Int64")  # a merge leaves floats
     out["change_pct_points"] = (out["pct_follow_up"] - out["pct_baseline"]).round(1)
-    p_values, assessments = [], []
+    if match.status != SAME:  # no change figure for a changed or new question
+        out["change_pct_points"] = math.nan
+    raw = []
+    for row in out.itertuples():
+        if row.is_tested and not (pd.isna(row.base_baseline) or pd.isna(row.base_follow_up)):
+            raw.append(assess(int(row.n_baseline), int(row.base_baseline), int(row.n_follow_up),
+                              int(row.base_follow_up), min_base, 1.0)[0])
+        else:
+            raw.append(math.nan)
+    out["p_value"] = holm(raw)
+    assessments = []
     for row in out.itertuples():
         if not row.is_tested:
-            p, verdict = math.nan, NOT_COMPARABLE if match.status == CHANGED else ""
-        elif pd.isna(row.base_baseline) or pd.isna(row.base_follow_up):
-            p, verdict = math.nan, TOO_FEW
+            verdict = NOT_COMPARABLE if match.status == CHANGED else ""
+        elif math.isnan(row.p_value):
+            verdict = TOO_FEW
+        elif row.p_value >= alpha:
+            verdict = NO_CHANGE
         else:
-            p, verdict = assess(int(row.n_baseline), int(row.base_baseline), int(row.n_follow_up),
-                                int(row.base_follow_up), min_base, alpha)
-        p_values.append(p)
+            verdict = INCREASE if row.pct_follow_up > row.pct_baseline else DECREASE
         assessments.append(verdict)
-    out["p_value"] = p_values
     out["assessment"] = assessments
     if match.status == NEW:
         out["assessment"] = ""
@@ -257,17 +282,18 @@ def danish_differences(match: QuestionMatch) -> str:
 
 
 def rate_ratio(follow_up: int, follow_up_patients: int, baseline: int, baseline_patients: int,
-               level: float = 0.95) -> tuple[float, float, float]:
-    """Rate ratio (follow-up / baseline) with an exact conditional interval.
+               level: float = 0.95, follow_up_days: int = 1, baseline_days: int = 1) -> tuple[float, float, float]:
+    """Rate ratio (follow-up / baseline) per patient and day, with an exact conditional interval.
 
     Given the total a + b, the follow-up's count a is binomial with p = a / (a + b); the
-    Clopper-Pearson limits of p become rate-ratio limits through p / (1 - p) times the
-    ratio of listed patients. NaN where the baseline has no referrals.
+    Clopper-Pearson limits of p become rate-ratio limits through p / (1 - p) times the ratio
+    of patient-days (listed patients times the period's days; equal periods cancel out).
+    NaN where the baseline has no referrals.
     """
     a, b = follow_up, baseline
     if b == 0:
         return math.nan, math.nan, math.nan
-    scale = baseline_patients / follow_up_patients
+    scale = (baseline_patients * baseline_days) / (follow_up_patients * follow_up_days)
     alpha = 1 - level
     low_p = 0.0 if a == 0 else float(betaincinv(a, b + 1, alpha / 2))
     high_p = float(betaincinv(a + 1, b, 1 - alpha / 2))
@@ -304,12 +330,14 @@ REFERRAL_CHANGE_COLUMNS = [
     "funnel_change", "rate_ratio", "rr_ci_low", "rr_ci_high", "assessment"]
 
 
-def referral_change(before: pd.DataFrame, after: pd.DataFrame, cluster: str, level: float = 0.95) -> pd.DataFrame:
+def referral_change(before: pd.DataFrame, after: pd.DataFrame, cluster: str, level: float = 0.95,
+                    days: tuple[int, int] = (1, 1)) -> pd.DataFrame:
     """Per practice and offer both rounds' rates; per offer the cluster's rate ratio.
 
     Inputs are suppressed rate tables (``privacy.suppress_referrals`` with the same
     pattern in both rounds): hidden cells stay hidden ('<5'/'skjult', no rate), and a rate
-    ratio is only given where both cluster totals are shown.
+    ratio is only given where both cluster totals are shown. ``days``: the lengths of the
+    baseline's and the follow-up's periods, which the rate ratio adjusts for.
     """
     rows = []
     offers = list(dict.fromkeys([*after["offer"], *before["offer"]]))
@@ -336,7 +364,8 @@ def referral_change(before: pd.DataFrame, after: pd.DataFrame, cluster: str, lev
                          and bool(b["is_rate_computed"]))
                 if shown:
                     ratio, low, high = rate_ratio(int(a["referrals"]), int(a["listed_patients"]),
-                                                  int(b["referrals"]), int(b["listed_patients"]), level)
+                                                  int(b["referrals"]), int(b["listed_patients"]), level,
+                                                  follow_up_days=days[1], baseline_days=days[0])
                 if not math.isfinite(ratio):
                     verdict = RATE_NOT_COMPUTED
                 elif low > 1:
@@ -360,8 +389,12 @@ def referral_statements(change: pd.DataFrame, cluster: str, offer: str | None = 
     part = change if offer is None else change[change["offer"] == offer]
     for row in part[part["practice"] == cluster].itertuples():
         if row.assessment == RATE_NOT_COMPUTED:
-            lines.append(Statement(f"{row.offer}: ændringen kan ikke beregnes (for få henvisninger i en af "
-                                   "perioderne).", UNCLEAR))
+            if row.referrals_follow_up == "" or row.referrals_baseline == "":
+                which = "baseline" if row.referrals_follow_up == "" else "opfølgningen"
+                reason = f"tilbuddet findes kun i data for {which}"
+            else:
+                reason = "for få henvisninger i en af perioderne"
+            lines.append(Statement(f"{row.offer}: ændringen kan ikke beregnes ({reason}).", UNCLEAR))
             continue
         ratio = (f"ratio {fmt.number(row.rate_ratio, 2)} (95 %-KI {fmt.number(row.rr_ci_low, 2)}–"
                  f"{fmt.number(row.rr_ci_high, 2)})")

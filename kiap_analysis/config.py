@@ -76,6 +76,9 @@ class Settings:
     confidence: float = 0.95
     # Exact Poisson interval below this many events, Byar's approximation from it.
     exact_poisson_below: int = 10
+    # Decimals of the published rates and intervals per 1,000 (more would give back a practice's
+    # listed patients as count / rate).
+    rate_decimals: int = 1
     # A follow-up's change is only assessed where both rounds have at least this many answers.
     min_change_base: int = 10
     # Significance level of the follow-up's change tests (two-sided).

@@ -15,7 +15,7 @@ from . import formatting as fmt
 from .analysis import FollowUpChange, OrderAnalysis, ReferralResult, RoundResult
 from .config import SETTINGS
 from .figures import RenderedFigure, render
-from .privacy import suppress_small_change
+from .privacy import HIDDEN, suppress_small_change
 from .spec import ProgramStep, Question, Scale
 
 ROUND_NAMES = {"baseline": "Baseline", "follow-up": "Opfølgning"}
@@ -166,7 +166,12 @@ def referral_blocks(current: RoundResult, baseline: RoundResult | None,
     if moves is None:
         return blocks
     blocks[0].changes = [line for line in change.referral_statements(moves, metrics.CLUSTER)
-                        if line.kind != change.FUNNEL]
+                         if line.kind != change.FUNNEL]
+    if follow_up.periods_differ:
+        before_days, after_days = follow_up.period_days
+        blocks[0].changes.insert(0, change.Statement(
+            f"Perioderne er ikke lige lange ({before_days} og {after_days} dage): raterne er pr. periode, "
+            "ratioerne er justeret til samme længde.", change.INFO))
     for block, offer in zip(blocks[1:], current.referrals.offers, strict=True):
         block.changes = change.referral_statements(moves, metrics.CLUSTER, offer)
         block.change_table = moves[moves["offer"] == offer]
@@ -238,7 +243,8 @@ def _offer_block(result: ReferralResult, offer: str) -> Block:
     return Block(
         "chart", f"referrals_{offer}", f"{offer}: henvisninger pr. 1.000 tilmeldte patienter",
         "Antal henvisninger pr. 1.000 tilknyttede patienter for klyngens praksis, pseudonymiseret",
-        base=f"{total['referrals_shown']} henvisninger i alt",
+        base=(f"{total['referrals_shown']} henvisninger i alt" if total["referrals_shown"] != HIDDEN
+              else "Antal henvisninger i alt: skjult (små tal)"),
         chart=ChartSpec("practice_rates", practices, cluster_rate=cluster_rate),
         figure=render(draw, alt, size=(14.0, 5.2), panels=2),
         table=rows,
@@ -303,6 +309,8 @@ def key_changes(steps: list[StepContent]) -> list[str]:
                     found.append(line.text if block.key.startswith("referrals") else f"{block.title} – {line.text}")
                 elif line.kind == change.UNCLEAR and not block.key.startswith("referrals"):
                     unclear += 1
+                elif line.kind == change.INFO and block.key == "referrals_overview":
+                    found.insert(0, line.text)  # e.g. periods of different lengths
     found += moves  # tested changes first, then practices crossing the funnel limits
     if not found:
         found = ["Ingen sikre ændringer siden baseline i spørgeskemaet eller henvisningerne."]

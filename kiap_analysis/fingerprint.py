@@ -46,6 +46,14 @@ def _cached_digest(path: str, mtime_ns: int, size: int) -> str:
     return sha256_path(path)
 
 
+def _spec_digest(order, orders: OrdersFile) -> str:
+    try:
+        spec_path = resolve_spec(order, orders).path
+        return _digest_of(spec_path) if spec_path else "built-in"
+    except (KiapError, SpecError, OSError):
+        return "unresolved"
+
+
 def _fields(order) -> str:
     """An order's own fields (not where the file or the entry sits)."""
     return json.dumps({k: v for k, v in asdict(order).items() if k not in ("base_dir", "line")},
@@ -59,16 +67,15 @@ def fingerprint(orders: OrdersFile, entry: OrderEntry, paths: Paths, code: str) 
         return {}
     inputs = {role: _digest_of(p) for role, p in order.input_paths().items()}
     fields = [_fields(order)]
+    baseline = None
     if order.baseline:  # a follow-up's outputs depend on its baseline's inputs and order fields too
         baseline = next((e.order for e in orders.entries if e.id == order.baseline and e.order), None)
         if baseline is not None:
             inputs |= {f"baseline.{role}": _digest_of(p) for role, p in baseline.input_paths().items()}
             fields.append(_fields(baseline))
-    try:
-        spec_path = resolve_spec(order, orders).path
-        spec = _digest_of(spec_path) if spec_path else "built-in"
-    except (KiapError, SpecError, OSError):
-        spec = "unresolved"
+    spec = _spec_digest(order, orders)
+    if baseline is not None:
+        spec += "+" + _spec_digest(baseline, orders)
     templates = [paths.template_notebook, order.template or DECK_TEMPLATE, REPORT_TEMPLATE_DIR]
     return {
         "inputs": inputs,

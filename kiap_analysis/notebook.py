@@ -57,14 +57,13 @@ class OrderRun:
             tables.update({qid: suppress_small_base(t) for qid, t in current.survey.tables.items()})
             if follow_up is not None:
                 for qid, table in follow_up.survey.items():
-                    tables[f"{qid}_change"] = suppress_small_change(table.round({"p_value": 4}))
+                    tables[f"{qid}_change"] = suppress_small_change(table)
         if current.referrals is not None:
             rates = current.referrals.rates.assign(referrals=current.referrals.rates["referrals_shown"])
-            tables["referrals_per_1000"] = rates[RATE_TABLE_COLUMNS].round(
-                {"rate_per_1000": 3, "ci_low": 3, "ci_high": 3})
+            tables["referrals_per_1000"] = rates[RATE_TABLE_COLUMNS]  # rates already rounded
             if follow_up is not None and follow_up.referrals is not None:
-                decimals = {c: 3 for c in follow_up.referrals.columns if c.startswith(("rate_", "ci_", "rr_"))}
-                tables["referrals_change"] = follow_up.referrals.round(decimals)
+                tables["referrals_change"] = follow_up.referrals.round({"rate_ratio": 2, "rr_ci_low": 2,
+                                                                        "rr_ci_high": 2})
         return tables
 
     def export(self) -> dict:

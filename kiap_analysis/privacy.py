@@ -34,41 +34,76 @@ SUPPRESSED, HIDDEN = "<5", "skjult"
 def suppress_referrals(rates: pd.DataFrame, minimum: int = SETTINGS.min_count,
                        cluster: str = "Klyngen samlet",
                        also_hide: frozenset[tuple[str, str]] = frozenset()) -> pd.DataFrame:
-    """Small counts hidden, and a second cell wherever one hidden cell could be worked back out.
+    """Small counts hidden, and more cells wherever a hidden count could be worked back out.
 
     Per offer: a count of 1 to ``minimum`` - 1 is shown as '<5' and its rate and interval are
-    hidden (primary suppression). If an offer then has exactly one hidden practice among
-    those in the cluster's total (practices with listed patients) while the total is shown,
-    the total minus the others would reveal it, so the next smallest of those counts is
-    hidden too ('skjult'; secondary suppression). A cluster total
-    that is itself small is hidden. ``also_hide``: (practice, offer) cells hidden whatever
-    their size ('skjult'), so that a follow-up hides the same cells in both rounds.
-    Adds ``referrals_shown`` (text) and ``is_suppressed``.
+    hidden (primary suppression). The cluster's total minus the shown counts of the practices
+    in it (those with listed patients) is the sum of the hidden ones; a reader who knows this
+    rule also knows that each '<5' lies in 1..4 and that a cell hidden as 'skjult' was the
+    smallest count of at least ``minimum`` left. While that pins the '<5' counts down to a
+    single value (always so for a lone '<5'), the next smallest count of at least ``minimum``
+    is hidden too ('skjult'; secondary suppression; never a 0, which would give the rest away);
+    with none left, the cluster's total is hidden. A cluster total that is itself small is
+    hidden. ``also_hide``: (practice, offer) cells hidden whatever their size ('skjult'), so a
+    follow-up hides the same cells in both rounds. Adds ``referrals_shown`` and ``is_suppressed``.
     """
     out = rates.copy()
     out["referrals_shown"] = out["referrals"].astype(int).astype(str)
     out["is_suppressed"] = False
     small = out["referrals"].between(1, minimum - 1)
     out.loc[small, ["referrals_shown", "is_suppressed"]] = [SUPPRESSED, True]
+    forced = pd.Series(False, index=out.index)
     if also_hide:
         forced = pd.Series(list(zip(out["practice"], out["offer"], strict=True)), index=out.index).isin(also_hide)
-        out.loc[forced & ~small, ["referrals_shown", "is_suppressed"]] = [HIDDEN, True]
-    for _, rows in out.groupby("offer", sort=False):
-        # Only practices with listed patients are in the cluster's total, so only they can be worked out.
-        in_total = rows["listed_patients"].notna()
-        practices = rows[(rows["practice"] != cluster) & in_total]
-        total = rows[rows["practice"] == cluster]
-        total_hidden = bool(len(total)) and bool(total["is_suppressed"].all())
-        hidden = practices[practices["is_suppressed"]]
-        if len(hidden) == 1 and len(total) and not total_hidden:
-            candidates = practices[~practices["is_suppressed"]].sort_values(["referrals", "practice"])
-            if len(candidates):
-                second = candidates.index[0]
-                out.loc[second, ["referrals_shown", "is_suppressed"]] = [HIDDEN, True]
+        forced &= ~small
+        out.loc[forced, ["referrals_shown", "is_suppressed"]] = [HIDDEN, True]
+    for index in out.groupby("offer", sort=False).groups.values():
+        _protect_offer(out, list(index), minimum, cluster, forced)
     hide = out["is_suppressed"]
     out.loc[hide, ["rate_per_1000", "ci_low", "ci_high"]] = float("nan")
     out.loc[hide, "is_rate_computed"] = False
     return out
+
+
+def _protect_offer(out: pd.DataFrame, index: list, minimum: int, cluster: str, forced: pd.Series) -> None:
+    """Secondary suppression within one offer (in place), until no '<5' count is pinned down."""
+    while True:
+        rows = out.loc[index]
+        total = rows[rows["practice"] == cluster]
+        if total.empty or bool(total["is_suppressed"].all()):
+            return
+        # Only practices with listed patients are in the cluster's total, so only they can be worked out.
+        practices = rows[(rows["practice"] != cluster) & rows["listed_patients"].notna()]
+        primary = practices[practices["referrals_shown"] == SUPPRESSED]
+        if primary.empty:
+            return
+        shown = practices[~practices["is_suppressed"]]
+        candidates = shown[shown["referrals"] >= minimum].sort_values(["referrals", "practice"])
+        secondary = practices[practices["is_suppressed"] & (practices["referrals_shown"] == HIDDEN)]
+        if not _pinned(int(total["referrals"].iloc[0]) - int(shown["referrals"].sum()), len(primary),
+                       secondary.index.map(forced.get).tolist(), candidates["referrals"].min(), minimum):
+            return
+        target = candidates.index[0] if len(candidates) else total.index[0]
+        out.loc[target, ["referrals_shown", "is_suppressed"]] = [HIDDEN, True]
+
+
+def _pinned(hidden_sum: int, primaries: int, secondary_forced: list[bool], smallest_shown: float,
+            minimum: int) -> bool:
+    """Whether the sum of the '<5' counts follows from what a reader can see and the rule.
+
+    ``hidden_sum``: total minus shown counts; each '<5' is in 1..minimum-1; a secondary cell is
+    at least ``minimum`` and at most the smallest shown count of at least ``minimum`` (a cell
+    hidden only to match the other round, ``forced``, may be anything from 0).
+    """
+    upper = smallest_shown if pd.notna(smallest_shown) else float("inf")
+    low_rest = sum(0 if f else minimum for f in secondary_forced)
+    high_rest = sum(float("inf") if f else upper for f in secondary_forced)
+    low = max(primaries, hidden_sum - high_rest)  # the sum of the '<5' counts
+    high = min(primaries * (minimum - 1), hidden_sum - low_rest)
+    # One '<5' count, given that the others are each 1..minimum-1:
+    one_low = max(1, low - (primaries - 1) * (minimum - 1))
+    one_high = min(minimum - 1, high - (primaries - 1))
+    return one_high - one_low < 1
 
 
 def suppress_small_base(table: pd.DataFrame, minimum: int = SETTINGS.min_survey_base) -> pd.DataFrame:

@@ -14,6 +14,7 @@ import pandas as pd
 from . import formatting as fmt
 from . import metrics
 from .analysis import OrderAnalysis, RoundResult
+from .change import p_text
 from .config import SETTINGS
 from .content import AGREEMENTS_TITLE, CHANGES_METHOD, Block, Content, StepContent, agreement_points
 
@@ -105,12 +106,14 @@ def _change_table(block: Block) -> str:
     if table is None or table.empty:
         return ""
     names = REFERRAL_CHANGE_NAMES if "rate_ratio" in table else SURVEY_CHANGE_NAMES
+    if "p_value" in table:  # 'p < 0,001' rather than '0,000'
+        table = table.assign(p_value=[p_text(p) if isinstance(p, float) and p == p else "" for p in table["p_value"]])
     shown = table[[c for c in names if c in table]].rename(columns=names)
     if "Delspørgsmål" in shown and not shown["Delspørgsmål"].astype(str).str.len().any():
         shown = shown.drop(columns="Delspørgsmål")
     numeric = {"Pr. 1.000 før": 1, "Pr. 1.000 nu": 1, "Rateratio": 2, "95 %-KI fra": 2, "95 %-KI til": 2,
                "Antal før": 0, "Grundlag før": 0, "Procent før": 1, "Antal nu": 0, "Grundlag nu": 0,
-               "Procent nu": 1, "Ændring (procentpoint)": 1, "p": 3}
+               "Procent nu": 1, "Ændring (procentpoint)": 1}
     body = table_html(shown, {k: v for k, v in numeric.items() if k in shown})
     return f"<details><summary>Før og nu: tallene bag sammenligningen</summary>{body}</details>"
 
@@ -223,7 +226,8 @@ def data_section_html(analysis: OrderAnalysis) -> str:
         f"besvarelser samt delvise besvarelser med mindst ét kryds), ikke af antallet af kryds.</li>"
         f"<li>En figur vises kun, når mindst {SETTINGS.min_survey_base} har svaret.</li>"
         f"<li>Henvisningstal fra 1 til {SETTINGS.min_count - 1} vises som &lt;{SETTINGS.min_count}, og raten skjules; "
-        f"kunne et skjult tal regnes ud fra klyngens total, skjules også det næstmindste tal ('skjult').</li>"
+        f"kunne et skjult tal regnes ud fra klyngens total, skjules også det næstmindste tal på mindst "
+        f"{SETTINGS.min_count} ('skjult'), eller klyngens total. Rater vises med én decimal.</li>"
         f"<li>Fritekst er renset for CPR-numre, e-mails, telefonnumre, ydernumre og navne, før den vises.</li>"
         f"<li>Henvisningsrater er pr. 1.000 tilmeldte patienter med {fmt.percent(SETTINGS.confidence * 100)}"
         f"-konfidensinterval: eksakt Poisson-interval under {SETTINGS.exact_poisson_below} henvisninger, "

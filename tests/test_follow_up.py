@@ -135,8 +135,16 @@ def test_multi_choice_change_per_option():
     table = change.survey_change(q2, before, after, change.QuestionMatch("q2", change.SAME), min_base=10)
     assert table["is_tested"].all()
     assert table["assessment"].tolist() == [change.NO_CHANGE, change.INCREASE, change.NO_CHANGE]
-    assert table["p_value"].iloc[1] == pytest.approx(yates_p(2, 10, 10, 2))
+    # Holm within the question: the smallest of three p-values times 3, the others at least that.
+    assert table["p_value"].iloc[1] == pytest.approx(3 * yates_p(2, 10, 10, 2))
     assert table["p_value"].iloc[0] == 1.0  # 6 -> 7 of 12: within the continuity correction
+    assert str(table["n_baseline"].dtype) == "Int64"
+
+
+def test_holm_adjustment():
+    nan = math.nan
+    assert change.holm([0.01, nan, 0.04, 0.03]) == pytest.approx([0.03, nan, 0.06, 0.06], nan_ok=True)
+    assert change.holm([0.5]) == [0.5]
 
 
 # --------------------------------------------------------------------------- referrals
@@ -172,7 +180,7 @@ def test_suppression_has_one_pattern_in_both_rounds():
     table = change.referral_change(before.rates, after.rates, CLUSTER).set_index("practice")
     total = table.loc[CLUSTER]
     assert total["rate_per_1000_baseline"] == pytest.approx(7.5)  # 45 / 6,000 listed
-    assert total["rate_per_1000_follow_up"] == pytest.approx(91 / 6)
+    assert total["rate_per_1000_follow_up"] == 15.2  # 91 / 6 = 15.17, published with one decimal
     assert total["rate_ratio"] == pytest.approx(91 / 45) and total["assessment"] == change.INCREASE
     # Practice A: 20 referrals where the cluster rate predicts 15 (inside), then 60 where 30.3 (far above).
     assert table.loc["Praksis A", "funnel_baseline"] == ""
@@ -342,3 +350,17 @@ def test_a_follow_up_reruns_when_its_baseline_changes(orders, workbook):
     assert after["follow"]["inputs"] == before["follow"]["inputs"]
     (orders.parent / "survey_2025.csv").write_text(SURVEY_HEAD)
     assert prints()["follow"]["inputs"]["baseline.survey"] != after["follow"]["inputs"]["baseline.survey"]
+
+
+def test_a_shorter_follow_up_period_is_compared_per_day():
+    # Half a year with half the referrals is no change: 30 in 182 days against 60 in 365 days.
+    ratio, low, high = change.rate_ratio(30, 1000, 60, 1000, follow_up_days=182, baseline_days=365)
+    assert ratio == pytest.approx(30 / 182 / (60 / 365))
+    assert low < 1 < high
+    before = _result({"A": 40, "B": 20}, {"A": 2000, "B": 1000})
+    after = _result({"A": 20, "B": 10}, {"A": 2000, "B": 1000})
+    table = change.referral_change(before.rates, after.rates, CLUSTER, days=(365, 181)).set_index("practice")
+    assert table.loc[CLUSTER, "rate_ratio"] == pytest.approx(0.5 * 365 / 181)
+    assert table.loc[CLUSTER, "assessment"] == change.NO_CHANGE
+    unadjusted = change.referral_change(before.rates, after.rates, CLUSTER).set_index("practice")
+    assert unadjusted.loc[CLUSTER, "assessment"] == change.DECREASE  # what the days correct

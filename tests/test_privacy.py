@@ -72,9 +72,10 @@ def test_a_practice_with_three_referrals_is_shown_as_under_five():
     assert out.loc["A", "referrals_shown"] == "<5" and out.loc["A", "is_suppressed"]
     assert math.isnan(out.loc["A", "rate_per_1000"]) and math.isnan(out.loc["A", "ci_high"])
     # A alone is hidden and the total (24) is shown: 24 - 12 - 9 - 0 would give A away, so the
-    # smallest other count (D's 0) is hidden as well.
-    assert out.loc["D", "referrals_shown"] == "skjult" and math.isnan(out.loc["D", "rate_per_1000"])
-    assert out.loc["B", "referrals_shown"] == "12" and out.loc["C", "referrals_shown"] == "9"
+    # smallest other count of at least 5 (C's 9) is hidden as well; never D's 0, since then
+    # D <= every shown count = 0 and A = 24 - 12 - 9 again.
+    assert out.loc["C", "referrals_shown"] == "skjult" and math.isnan(out.loc["C", "rate_per_1000"])
+    assert out.loc["B", "referrals_shown"] == "12" and out.loc["D", "referrals_shown"] == "0"
     assert out.loc["Klyngen samlet", "referrals_shown"] == "24"
 
 
@@ -86,6 +87,22 @@ def test_secondary_suppression_only_when_one_cell_could_be_worked_out():
     small_total = suppress_referrals(_rates({"A": 3, "B": 0}), cluster="Klyngen samlet").set_index("practice")
     assert small_total.loc["Klyngen samlet", "referrals_shown"] == "<5"  # the total itself is small
     assert small_total.loc["B", "referrals_shown"] == "0"
+
+
+def shown(counts: dict[str, int]) -> list[str]:
+    return suppress_referrals(_rates(counts), cluster="Klyngen samlet")["referrals_shown"].tolist()
+
+
+def test_secondary_suppression_leaves_no_count_pinned_down():
+    # Zeros are never the second cell: B = 0 hidden would still give A = 13 - 10.
+    assert shown({"A": 3, "B": 0, "C": 0, "D": 10}) == ["<5", "0", "0", "skjult", "13"]
+    # A tie: B (5) hidden as the smallest while C shows 5 pins B to 5 and A = 34 - 20 - 5 - 5 = 4,
+    # so C is hidden too: A + B + C = 14 with B, C >= 5 leaves A anywhere in 1..4.
+    assert shown({"A": 4, "B": 5, "C": 5, "D": 20}) == ["<5", "skjult", "skjult", "20", "34"]
+    # Two '<5' summing to 8 are both 4, and no count of 5 or more is left to hide: the total goes.
+    assert shown({"A": 4, "B": 4, "C": 0}) == ["<5", "<5", "0", "skjult"]
+    # Two '<5' summing to 5 can be 1+4, 2+3, ...: nothing more is hidden.
+    assert shown({"A": 3, "B": 2, "C": 12}) == ["<5", "<5", "12", "17"]
 
 
 def test_a_survey_table_with_four_answers_keeps_only_its_base():

@@ -131,3 +131,22 @@ def test_a_workbook_that_opens_with_a_notes_sheet(tmp_path):
         only_notes.create_sheet("Tom").append(["Heller ikke her"])
         only_notes.save(tmp_path / "notes.xlsx")
         read_referrals(tmp_path / "notes.xlsx", OFFERS, None, "notes.xlsx")
+
+
+@pytest.mark.parametrize("count_header", ["Henvisninger", "Count", "Antal henvisninger", "Antal"])
+def test_long_shape_count_column_names(tmp_path, count_header):
+    path = write(tmp_path / "long.csv", f"Ydernummer;Tilbud;{count_header}\n012345;KOL;7\n")
+    assert counts(read_referrals(path, OFFERS, None, "long.csv")) == {("012345", "KOL"): 7}
+
+
+def test_a_listed_patients_sheet_before_the_referrals_is_skipped(tmp_path):
+    book = Workbook()
+    book.active.title = "Tilmeldte"
+    for row in (["Ydernummer", "Antal tilmeldte"], ["012345", 1800]):
+        book.active.append(row)
+    data = book.create_sheet("Henvisninger")
+    for row in (["Ydernummer", "Tilbud", "Antal"], ["012345", "KOL", 7]):
+        data.append(row)
+    book.save(tmp_path / "both.xlsx")
+    ingest = read_referrals(tmp_path / "both.xlsx", OFFERS, None, "both.xlsx")
+    assert counts(ingest) == {("012345", "KOL"): 7}

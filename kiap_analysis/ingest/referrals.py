@@ -32,7 +32,7 @@ _OFFER = re.compile(r"tilbud|forløb|forlob|offer|indsats|henvist til|ydelse|pro
 _COUNT = re.compile(r"antal|count|henvisninger|referrals|^n$|^sum$")
 _DATE = re.compile(r"dato|date|modtaget|tidspunkt")
 _LISTED = re.compile(r"tilmeldte|tilknyttede|listede|listed|patienter")
-_COUNT = re.compile(r"antal")  # a bare 'Antal' column, unless the sheet is about referrals
+_LISTED_COUNT = re.compile(r"antal")  # a bare 'Antal' listed-patients column, unless the sheet is about referrals
 _REFERRAL_WORDS = re.compile(r"henvis|tilbud|forl")
 
 
@@ -150,29 +150,39 @@ def _find_header(table: RawTable, matcher: OfferMatcher) -> tuple[int, _Columns]
     return best[0], best[2]
 
 
+SHAPE_EVENTS, SHAPE_LONG, SHAPE_WIDE = "en række pr. henvisning", "lang (praksis, tilbud, antal)", \
+    "bred (én kolonne pr. tilbud)"
+
+
+def _layout(table: RawTable, matcher: OfferMatcher) -> tuple[int, _Columns, str]:
+    """(header row, columns, shape) of a sheet in one of the three referral shapes; InputError
+    if the sheet is in none of them (so a workbook's next sheet is tried)."""
+    header_row, columns = _find_header(table, matcher)
+    if columns.date is not None and columns.offer is not None:
+        return header_row, columns, SHAPE_EVENTS
+    if columns.offer is not None and columns.count is not None:
+        return header_row, columns, SHAPE_LONG
+    if columns.offers:
+        return header_row, columns, SHAPE_WIDE
+    raise InputError(table.problem(
+        "the header names a practice column but neither offer + count columns, offer columns "
+        "nor offer + date columns", "see docs/input-formats.md, Referrals: the three shapes",
+        row=header_row))
+
+
 @guarded
 def read_referrals(path: Path, offers: Sequence[Offer], period: Period | None, label: str) -> ReferralIngest:
     matcher = OfferMatcher(offers)
-    table, (header_row, columns) = first_sheet_with(path, label, lambda t: _find_header(t, matcher))
+    table, (header_row, columns, shape) = first_sheet_with(path, label, lambda t: _layout(t, matcher))
     headers = [cell_text(v) for v in table.cells.iloc[header_row]]
     ignored_columns: list[str] = []
-    if columns.date is not None and columns.offer is not None:
-        shape = "en række pr. henvisning"
-        if period is None:
-            raise InputError(table.problem(
-                "the referral file has one row per referral, but the order has no period to count in",
-                "add period: {start: YYYY-MM-DD, end: YYYY-MM-DD} to the order"))
-    elif columns.offer is not None and columns.count is not None:
-        shape = "lang (praksis, tilbud, antal)"
-    elif columns.offers:
-        shape = "bred (én kolonne pr. tilbud)"
+    if shape == SHAPE_EVENTS and period is None:
+        raise InputError(table.problem(
+            "the referral file has one row per referral, but the order has no period to count in",
+            "add period: {start: YYYY-MM-DD, end: YYYY-MM-DD} to the order"))
+    if shape == SHAPE_WIDE:
         extra, ignored_columns = _other_count_columns(table, header_row, headers, columns)
         columns = replace(columns, offers=tuple(sorted([*columns.offers, *extra])))
-    else:
-        raise InputError(table.problem(
-            "the header names a practice column but neither offer + count columns, offer columns "
-            "nor offer + date columns", "see docs/input-formats.md, Referrals: the three shapes",
-            row=header_row))
     if columns.practice is None:  # pragma: no cover - _find_header guarantees it
         raise AssertionError
 
@@ -270,7 +280,7 @@ def _listed_header(table: RawTable) -> tuple[int, int, int | None, int]:
         p, n = _practice_columns(keys)
         c = next((i for i, k in enumerate(keys) if k and i not in (p, n) and _LISTED.search(k)), None)
         if c is None and not any(_REFERRAL_WORDS.search(k) for k in keys):
-            c = next((i for i, k in enumerate(keys) if k and i not in (p, n) and _COUNT.search(k)), None)
+            c = next((i for i, k in enumerate(keys) if k and i not in (p, n) and _LISTED_COUNT.search(k)), None)
         if p is not None and c is not None:
             return row, p, n, c
     raise InputError(table.problem(
