@@ -403,6 +403,13 @@ def compare_rounds(baseline: RoundResult, current: RoundResult, orders_file: str
                     "question a new id", line=current.order.line, severity="warning"))
             survey[qid] = change.survey_change(question, before_tables.get(qid), table, match,
                                                SETTINGS.min_change_base, SETTINGS.change_alpha)
+    if baseline.survey is not None and current.survey is not None:
+        for question in baseline.spec.questions:
+            if question.has_chart and question.id not in current.spec.question_ids():
+                warnings.append(Problem(orders_file, f"question {question.id} of the baseline order "
+                                        f"{baseline.order.id} is not in the follow-up: it is not compared",
+                                        "nothing to do if it was removed on purpose", line=current.order.line,
+                                        severity="warning"))
     referrals, days = None, None
     if baseline.referrals is not None and current.referrals is not None:
         days = _period_days(baseline.order, current.order)

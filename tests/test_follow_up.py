@@ -364,3 +364,13 @@ def test_a_shorter_follow_up_period_is_compared_per_day():
     assert table.loc[CLUSTER, "assessment"] == change.NO_CHANGE
     unadjusted = change.referral_change(before.rates, after.rates, CLUSTER).set_index("practice")
     assert unadjusted.loc[CLUSTER, "assessment"] == change.DECREASE  # what the days correct
+
+
+def test_a_question_dropped_at_follow_up_is_reported(orders, tmp_path):
+    text = orders.read_text()
+    marker = "    baseline: base\n"
+    write(orders, text.replace(marker, marker + "    questions: {remove: [q2]}\n", 1))
+    run = OrderRun("follow", orders, tmp_path / "out")
+    assert [w.message for w in run.analysis.warnings if "q2" in w.message and "column" not in w.message] == [
+        "question q2 of the baseline order base is not in the follow-up: it is not compared"]
+    assert sorted(run.analysis.change.survey) == ["q1"]
