@@ -114,34 +114,27 @@ def _fold(text: str) -> str:
 
 
 def contains_literal(folded_text: str, folded_value: str) -> bool:
-    """Whether the value occurs as a whole word (not inside a longer word, number or base64)."""
+    """Whether the value occurs as a whole word (not inside a longer word, number or base64).
+
+    A number is not found inside a decimal number either: '096711' is no ydernummer in the
+    time stamp '16:37:50.096711' or the duration '2.096711'.
+    """
+    numeric = folded_value.isdigit()
     start = 0
     while (at := folded_text.find(folded_value, start)) >= 0:
         before = folded_text[at - 1] if at else " "
         after_at = at + len(folded_value)
         after = folded_text[after_at] if after_at < len(folded_text) else " "
-        if before not in _WORDLIKE and before not in "+/" and after not in _WORDLIKE:
+        whole = before not in _WORDLIKE and before not in "+/" and after not in _WORDLIKE
+        if whole and numeric:
+            # Only '.': a comma between digits is as often a CSV delimiter as a decimal comma.
+            fraction = before == "." and at >= 2 and folded_text[at - 2].isdigit()
+            integer_part = after == "." and after_at + 1 < len(folded_text) and folded_text[after_at + 1].isdigit()
+            whole = not (fraction or integer_part)
+        if whole:
             return True
         start = at + 1
     return False
-
-
-_DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s\\n]+")
-
-
-def _readable(text: str, suffix: str) -> str:
-    """The text as a reader sees it: JSON as its strings (escapes resolved; a notebook's random
-    cell ids left out, they hold no content), HTML entities resolved."""
-    if suffix in (".json", ".ipynb"):
-        try:
-            parsed = json.loads(text)
-        except ValueError:
-            return text
-        strings = "\n".join(_strings(parsed, frozenset({"id"}) if suffix == ".ipynb" else frozenset()))
-        return _DATA_URI.sub(" ", strings)  # pictures are not text
-    if suffix in (".html", ".htm", ".svg", ".xml"):
-        return html.unescape(_ELEMENT_ID.sub(" ", _DATA_URI.sub(" ", text)))  # nbconvert writes cell ids as ids
-    return text
 
 
 def scan(folder: Path, literals: dict[str, Iterable[str]], patterns: bool = True,

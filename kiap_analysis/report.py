@@ -107,7 +107,8 @@ def _change_table(block: Block) -> str:
         return ""
     names = REFERRAL_CHANGE_NAMES if "rate_ratio" in table else SURVEY_CHANGE_NAMES
     if "p_value" in table:  # 'p < 0,001' rather than '0,000'
-        table = table.assign(p_value=[p_text(p) if isinstance(p, float) and p == p else "" for p in table["p_value"]])
+        table = table.assign(p_value=[p_text(p).removeprefix("p = ").removeprefix("p ")
+                                      if isinstance(p, float) and p == p else "" for p in table["p_value"]])
     shown = table[[c for c in names if c in table]].rename(columns=names)
     if "Delspørgsmål" in shown and not shown["Delspørgsmål"].astype(str).str.len().any():
         shown = shown.drop(columns="Delspørgsmål")

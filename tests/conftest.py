@@ -44,6 +44,18 @@ program:
     reflection: ["Hvad ser vi?", "Hvad gør vi nu?"]
 """
 
+# One order of the tiny package (the survey file is the test's own).
+TINY_ORDER = """\
+  - id: tiny-2026
+    cluster: Testklyngen
+    municipality: Test Kommune
+    package: tiny.yaml
+    round: baseline
+    survey: survey.csv
+    invited: 8
+    period: {start: 2026-01-01, end: 2026-06-30}
+"""
+
 
 @pytest.fixture
 def tiny_spec():

@@ -19,7 +19,7 @@ from kiap_analysis import api
 from kiap_analysis.errors import KiapError
 from kiap_analysis.notebook import RATE_TABLE_COLUMNS
 
-from conftest import TINY_SPEC, demo_environment, write
+from conftest import TINY_ORDER, TINY_SPEC, demo_environment, write
 
 # Six respondents left after cleaning: respondent 7 answered nothing, respondent 3 also sent
 # a partial duplicate, respondent 6 stopped after q1.
@@ -35,17 +35,7 @@ Respondent;Navn;Status;q1;q2_tlf;q2_brev;q2_andet;q3
 3;Cai Planted;Delvis;Uenig;;;;
 """
 
-ORDERS = """
-orders:
-  - id: tiny-2026
-    cluster: Testklyngen
-    municipality: Test Kommune
-    package: tiny.yaml
-    round: baseline
-    survey: survey.csv
-    invited: 8
-    period: {start: 2026-01-01, end: 2026-06-30}
-"""
+ORDERS = "orders:\n" + TINY_ORDER
 
 
 @pytest.fixture(scope="module")

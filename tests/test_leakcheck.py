@@ -37,3 +37,13 @@ def test_random_cell_ids_are_not_phone_numbers(tmp_path):
     assert scan(tmp_path, {}, patterns=True) == []
     (tmp_path / "report.html").write_text('<div id="cell-id=1"><p>Ring 18967698</p></div>')
     assert scan(tmp_path, {}, patterns=True) == [Hit("report.html", "phone number")]
+
+
+def test_a_ydernummer_is_not_found_in_the_decimals_of_a_time_stamp(tmp_path):
+    # Seen in a benchmark run: papermill's end_time ended in the microseconds 096711.
+    meta = {"papermill": {"end_time": "2026-11-23T16:37:50.096711+00:00", "duration": 2.096711}}
+    (tmp_path / "notebook.ipynb").write_text(json.dumps({"metadata": meta, "cells": []}))
+    assert scan(tmp_path, {"ydernummer": ["096711"]}) == []
+    for text in ("ydernr. 096711", "Praksis 096711.", "(096711)", "096711,Lægerne"):
+        (tmp_path / "notebook.ipynb").write_text(json.dumps({"cells": [{"source": text}]}))
+        assert scan(tmp_path, {"ydernummer": ["096711"]}) == [Hit("notebook.ipynb", "ydernummer")], text

@@ -10,7 +10,7 @@ from pptx import Presentation
 from kiap_analysis.batch import run_orders
 from kiap_analysis.cli import main
 
-from conftest import TINY_SPEC, write
+from conftest import TINY_ORDER, TINY_SPEC, write
 
 SURVEY = """
 Respondent;Navn;Status;q1;q2_tlf;q2_brev;q2_andet;q3
@@ -22,16 +22,7 @@ Respondent;Navn;Status;q1;q2_tlf;q2_brev;q2_andet;q3
 6;Finn Planted;Gennemført;Enig;1;0;0;
 """
 
-ORDERS = """
-orders:
-  - id: tiny-2026
-    cluster: Testklyngen
-    municipality: Test Kommune
-    package: tiny.yaml
-    round: baseline
-    survey: survey.csv
-    invited: 8
-    period: {start: 2026-01-01, end: 2026-06-30}
+ORDERS = "orders:\n" + TINY_ORDER + """\
   - id: broken-2026
     cluster: Testklyngen
     municipality: Test Kommune
