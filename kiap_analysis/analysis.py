@@ -83,8 +83,12 @@ class FollowUpChange:
 
     @property
     def periods_differ(self) -> bool:
-        return self.period_days is not None and abs(self.period_days[0] - self.period_days[1]) > 0.05 * max(
-            self.period_days)
+        return _lengths_differ(self.period_days)
+
+
+def _lengths_differ(days: tuple[int, int] | None) -> bool:
+    """Whether the rounds' periods differ in length by more than 5 %."""
+    return days is not None and abs(days[0] - days[1]) > 0.05 * max(days)
 
 
 @dataclass
@@ -417,7 +421,7 @@ def compare_rounds(baseline: RoundResult, current: RoundResult, orders_file: str
             warnings.append(Problem(orders_file, f"order {current.order.id} or its baseline has no period: the "
                                     "rate ratio assumes periods of the same length", "give both orders a period",
                                     line=current.order.line, column="period", severity="warning"))
-        elif abs(days[0] - days[1]) > 0.05 * max(days):
+        elif _lengths_differ(days):
             warnings.append(Problem(orders_file, f"the baseline's period has {days[0]} days and the follow-up's "
                                     f"{days[1]}: the rate ratio is per patient and day, the rates per period",
                                     "compare periods of the same length where you can", line=current.order.line,

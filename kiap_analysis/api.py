@@ -34,12 +34,11 @@ from .content import Block, ChartSpec, Content, build_content
 from .deck import write_deck
 from .errors import KiapError
 from .fileio import atomic_path, write_csv
-from .leakcheck import scan
+from .leakcheck import order_literals, scan
 from .metrics import ResponseSummary
 from .notebook import OrderRun
 from .orders import Order
 from .privacy import safe_table
-from .pseudonyms import load_key
 from .spec import PackageSpec
 
 __all__ = ["OrderHandle", "load_order"]
@@ -287,10 +286,7 @@ class OrderHandle:
 
     def _check(self, folder: Path) -> None:
         """The batch's leak check: names the file and the kind of data, never the value."""
-        literals = {kind: sorted(values) for kind, values in self._run.analysis.identifiers.items()}
-        with contextlib.suppress(KiapError):  # no key yet: nothing to leak
-            literals["pseudonym key"] = [load_key(self._run.paths.private, create=False).decode("utf-8")]
-        hits = scan(folder, literals)
+        hits = scan(folder, order_literals(self._run.analysis.identifiers, self._run.paths.private))
         if hits:
             raise KiapError("nothing written: the output would hold identifying data ("
                             + "; ".join(map(str, hits)) + "); remove it from the content")

@@ -160,14 +160,24 @@ def holm(p_values: list[float]) -> list[float]:
     return adjusted
 
 
+def p_value(x1: int, n1: int, x2: int, n2: int, min_base: int) -> float:
+    """The test's p-value, or NaN where a base is under the minimum."""
+    return math.nan if min(n1, n2) < min_base else two_proportion_test(x1, n1, x2, n2)
+
+
+def verdict(p: float, share_before: float, share_after: float, alpha: float) -> str:
+    """The assessment of a (possibly adjusted) p-value; NaN means too few answers."""
+    if math.isnan(p):
+        return TOO_FEW
+    if p >= alpha:
+        return NO_CHANGE
+    return INCREASE if share_after > share_before else DECREASE
+
+
 def assess(x1: int, n1: int, x2: int, n2: int, min_base: int, alpha: float) -> tuple[float, str]:
     """(p-value or NaN, assessment) for baseline x1/n1 against follow-up x2/n2."""
-    if min(n1, n2) < min_base:
-        return math.nan, TOO_FEW
-    p = two_proportion_test(x1, n1, x2, n2)
-    if p >= alpha:
-        return p, NO_CHANGE
-    return p, INCREASE if x2 / n2 > x1 / n1 else DECREASE
+    p = p_value(x1, n1, x2, n2, min_base)
+    return p, verdict(p, x1 / n1, x2 / n2, alpha)
 
 
 def survey_change(question: Question, before: pd.DataFrame | None, after: pd.DataFrame,
@@ -202,22 +212,17 @@ def survey_change(question: Question, before: pd.DataFrame | None, after: pd.Dat
     raw = []
     for row in out.itertuples():
         if row.is_tested and not (pd.isna(row.base_baseline) or pd.isna(row.base_follow_up)):
-            raw.append(assess(int(row.n_baseline), int(row.base_baseline), int(row.n_follow_up),
-                              int(row.base_follow_up), min_base, 1.0)[0])
+            raw.append(p_value(int(row.n_baseline), int(row.base_baseline), int(row.n_follow_up),
+                               int(row.base_follow_up), min_base))
         else:
             raw.append(math.nan)
     out["p_value"] = holm(raw)
     assessments = []
     for row in out.itertuples():
         if not row.is_tested:
-            verdict = NOT_COMPARABLE if match.status == CHANGED else ""
-        elif math.isnan(row.p_value):
-            verdict = TOO_FEW
-        elif row.p_value >= alpha:
-            verdict = NO_CHANGE
+            assessments.append(NOT_COMPARABLE if match.status == CHANGED else "")
         else:
-            verdict = INCREASE if row.pct_follow_up > row.pct_baseline else DECREASE
-        assessments.append(verdict)
+            assessments.append(verdict(row.p_value, row.pct_baseline, row.pct_follow_up, alpha))
     out["assessment"] = assessments
     if match.status == NEW:
         out["assessment"] = ""

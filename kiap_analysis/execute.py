@@ -9,7 +9,6 @@ reports/<id>/, a manifest with status 'failed', the error message and a run.log.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import os
@@ -27,10 +26,9 @@ from . import __version__
 from .config import KERNEL_NAME, SUMMARY_MIMETYPE, Paths
 from .errors import KiapError, display_path
 from .fileio import atomic_path, sha256_path, write_text
-from .leakcheck import Hit, scan
+from .leakcheck import Hit, order_literals, scan
 from .orders import OrderEntry, OrdersFile
 from .preview import deck_pdf
-from .pseudonyms import load_key
 from .redaction import Redactor
 from .report_export import export_html
 
@@ -84,18 +82,11 @@ class LeakError(KiapError):
 def leak_check(folder: Path, identifiers_file: Path, paths: Paths, extra: dict[str, str]) -> list[Hit]:
     """Scan an order's outputs for CPR numbers, e-mail addresses, phone numbers, the inputs'
     ydernumre, practice and other names, and the pseudonym key."""
-    literals: dict[str, list[str]] = {}
+    found: dict[str, list[str]] = {}
     if identifiers_file.exists():
         found = json.loads(identifiers_file.read_text(encoding="utf-8"))
-        literals = {IDENTIFIER_KINDS.get(kind, kind): values for kind, values in found.items()}
         identifiers_file.unlink()
-    with contextlib.suppress(KiapError):  # no key exists: nothing to leak
-        literals["pseudonym key"] = [load_key(paths.private, create=False).decode("utf-8")]
-    return scan(folder, literals, patterns=True, extra=extra)
-
-
-IDENTIFIER_KINDS = {"ydernummer": "ydernummer", "practice_name": "practice name",
-                    "respondent": "respondent name or e-mail", "name": "name from the order's list"}
+    return scan(folder, order_literals(found, paths.private), patterns=True, extra=extra)
 
 
 def _report_links(staging: Path) -> list[tuple[str, str]]:

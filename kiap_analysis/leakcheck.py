@@ -8,6 +8,7 @@ never the value.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import json
@@ -16,6 +17,9 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from .errors import KiapError
+from .pseudonyms import load_key
 
 ZIP_SUFFIXES = (".pptx", ".xlsx", ".docx")
 TEXT_SUFFIXES = (".html", ".htm", ".csv", ".json", ".ipynb", ".txt", ".log", ".md", ".xml", ".svg")
@@ -135,6 +139,19 @@ def contains_literal(folded_text: str, folded_value: str) -> bool:
             return True
         start = at + 1
     return False
+
+
+IDENTIFIER_KINDS = {"ydernummer": "ydernummer", "practice_name": "practice name",
+                    "respondent": "respondent name or e-mail", "name": "name from the order's list"}
+
+
+def order_literals(identifiers: dict[str, Iterable[str]], private: Path) -> dict[str, list[str]]:
+    """What an order's outputs must not hold: its inputs' identifiers (by kind, as an analysis
+    collects them) and the pseudonym key, when one exists."""
+    literals = {IDENTIFIER_KINDS.get(kind, kind): sorted(values) for kind, values in identifiers.items()}
+    with contextlib.suppress(KiapError):  # no key exists: nothing to leak
+        literals["pseudonym key"] = [load_key(private, create=False).decode("utf-8")]
+    return literals
 
 
 def scan(folder: Path, literals: dict[str, Iterable[str]], patterns: bool = True,
