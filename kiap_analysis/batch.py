@@ -1,10 +1,21 @@
-"""Running a season's orders: in parallel worker processes, resumable, observable.
+"""Running a season's orders: in parallel worker processes, resumable, observable, one run
+at a time, and never leaving a published order half replaced.
 
-Each worker keeps a warm kernel (``warmkernel``) and runs orders one by one (``execute``);
-one order failing, hanging or killing its kernel costs a fresh kernel, never the batch. The
-batch process hands out the orders, stops a worker whose order runs past its time, replaces
-a worker that dies, and reports progress. An order whose inputs, spec, templates and code
-are unchanged since its last good run is skipped (``fingerprint``).
+Each worker keeps a warm kernel (``warmkernel``) and runs orders one by one (``execute``) in
+the run's own staging folder; one order failing, hanging or killing its kernel costs a fresh
+kernel, never the batch. The batch process holds the run locks of the reports and the
+private folder (``runlock``), clears what killed runs left behind (``publish``), hands out
+the orders, publishes each finished order as a whole (``publish.publish_order``), stops a
+worker whose order runs past its time, replaces a worker that dies, and reports progress.
+An order whose inputs, spec, templates and code are unchanged since its last good run, and
+whose published files are intact, is skipped (``fingerprint``).
+
+Ctrl-C (SIGINT) and SIGTERM stop the run: no order starts or is published after the signal;
+the running orders are cancelled (each worker is told to stop with SIGTERM, kills its kernel
+and exits), so their published folders stay exactly as they were; the staging folder goes,
+the index is rewritten and the report says what finished and what did not. Workers ignore
+SIGINT and run in their own process groups: a terminal's Ctrl-C reaches the batch process
+only, which decides.
 """
 
 from __future__ import annotations
@@ -17,26 +28,45 @@ import multiprocessing as mp
 import os
 import queue
 import resource
+import secrets
+import shutil
 import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Paths
 from .errors import KiapError
-from .execute import DEFAULT_TIMEOUT_S, STATUS_FAILED, STATUS_SKIPPED, OrderOutcome, clear_outputs, execute_order
+from .execute import (
+    DEFAULT_TIMEOUT_S,
+    STATUS_FAILED,
+    STATUS_INTERRUPTED,
+    STATUS_NOT_RUN,
+    STATUS_OK,
+    STATUS_SKIPPED,
+    OrderOutcome,
+    checksums,
+    execute_order,
+    failed_folder,
+)
 from .fileio import write_text
 from .fingerprint import code_version, fingerprint, up_to_date
 from .index import write_index
 from .kernel import ensure_kernel
+from .killpoint import kill_point
 from .orders import OrderEntry, OrdersFile, load_orders
 from .progress import Progress
 from .pseudonyms import load_key
+from .publish import FAILED_DIR, RUNS_DIR, clear_leftovers, publish_order
+from .runlock import LockWaitInterrupted, RunLocks
 from .warmkernel import WarmKernel, peak_memory_kb
 
 KILL_GRACE_S = 30
+STOP_GRACE_S = 5  # how long a worker told to stop may take before it is killed
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 @dataclass
@@ -45,10 +75,41 @@ class BatchReport:
     seconds: float
     workers: int
     peak_memory_kb: tuple[int, int] | None = None  # (worker, its kernel) of the worker with the largest sum
+    interrupted: int | None = None  # the signal (SIGINT, SIGTERM) that stopped the run
 
     @property
     def failed(self) -> list[OrderOutcome]:
         return [o for o in self.outcomes if o.status == STATUS_FAILED]
+
+
+class StopRequest:
+    """SIGINT and SIGTERM while a run is active: remembered (the first one), never raised.
+    Installed only in the main thread (elsewhere it stays unset)."""
+
+    def __init__(self):
+        self.signum: int | None = None
+        self._previous: dict = {}
+
+    def __enter__(self) -> StopRequest:
+        if threading.current_thread() is threading.main_thread():
+            for signum in STOP_SIGNALS:
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        self.signum = self.signum or signum
+
+    def __exit__(self, *exc) -> None:
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
+
+    def __bool__(self) -> bool:
+        return self.signum is not None
+
+
+def new_run_id() -> str:
+    """A run's id (its staging folder's name): time, pid and a random part."""
+    return f"{dt.datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}-{secrets.token_hex(3)}"
 
 
 # ------------------------------------------------------------------ workers
@@ -70,13 +131,45 @@ def _die_with_parent() -> None:
         threading.Thread(target=watch, daemon=True).start()
 
 
-def worker_main(worker_id: int, tasks, results, orders_path: str, paths: Paths, timeout: float) -> None:
+@contextlib.contextmanager
+def _signals_held():
+    """SIGINT and SIGTERM blocked in this thread while a worker starts: the worker inherits the
+    block and lifts it once its own handlers are set (no traceback from a Ctrl-C during its
+    start-up). The batch still gets them (another thread takes them, or they wait)."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, set(STOP_SIGNALS))
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _worker_signals(warm: WarmKernel) -> None:
+    """A worker ignores SIGINT and stops on SIGTERM: its kernel is killed, and so is its
+    process group (LibreOffice); no traceback, no cleanup (the batch clears the staging)."""
+
+    def stop(signum, frame) -> None:
+        warm.kill_now()
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        with contextlib.suppress(OSError):
+            os.killpg(os.getpid(), signal.SIGTERM)
+        os._exit(128 + signum)
+
+    with contextlib.suppress(OSError):
+        os.setpgid(0, 0)  # a terminal's Ctrl-C goes to the batch process, which decides
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, stop)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, set(STOP_SIGNALS))
+
+
+def worker_main(worker_id: int, tasks, results, orders_path: str, paths: Paths, staging_root: str,
+                timeout: float) -> None:
     """A worker: one warm kernel, orders from ``tasks`` until the None sentinel."""
     _die_with_parent()
-    orders = load_orders(orders_path)
     logs = paths.private / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     warm = WarmKernel(paths.root, stderr_path=logs / f"kernel-worker-{worker_id}.log")
+    _worker_signals(warm)
+    orders = load_orders(orders_path)
     kernel_peak = 0
     while True:
         task = tasks.get()
@@ -88,7 +181,8 @@ def worker_main(worker_id: int, tasks, results, orders_path: str, paths: Paths, 
         except Exception:  # a kernel that will not start fails the order, below
             warm.shutdown()
         results.put(("started", worker_id, order_id, warm.pid))
-        outcome = execute_order(orders, orders.entry(order_id), paths, print_, warm=warm, timeout=timeout)
+        outcome = execute_order(orders, orders.entry(order_id), paths, Path(staging_root), print_, warm=warm,
+                                timeout=timeout)
         kernel_peak = max(kernel_peak, warm.peak_memory_kb() or 0)
         results.put(("done", worker_id, outcome))
     kernel_peak = max(kernel_peak, warm.peak_memory_kb() or 0)
@@ -104,26 +198,57 @@ def _kill(pid: int | None) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-def _failed(entry_id: str, message: str, paths: Paths, orders: OrdersFile, print_: dict, seconds: float):
-    """Record an order that its worker could not finish (crash, timeout)."""
-    target = paths.reports / entry_id
-    clear_outputs(target)
-    write_text(target / "run.log", f"{dt.datetime.now().isoformat(timespec='seconds')} failed: {message}\n")
+def _kill_worker(pid: int | None) -> None:
+    """Kill a worker and its process group (a LibreOffice it runs)."""
+    if pid:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:  # not (yet) leading its own group
+            _kill(pid)
+
+
+def _failed(entry_id: str, message: str, paths: Paths, staging_root: Path, orders: OrdersFile, print_: dict,
+            seconds: float) -> OrderOutcome:
+    """The folder to publish for an order that its worker could not finish (crash, timeout)."""
+    folder = failed_folder(staging_root, entry_id)
+    write_text(folder / "run.log", f"{dt.datetime.now().isoformat(timespec='seconds')} failed: {message}\n")
     entry = orders.entry(entry_id)
     manifest = {"order_id": entry_id, "status": STATUS_FAILED, "error": message,
                 "cluster": entry.order.cluster if entry.order else None,
                 "round": entry.order.round if entry.order else None,
                 "package": {"name": entry.order.package if entry.order else None},
                 "fingerprint": print_, "warnings": [], "outputs": ["run.log"],
-                "timings": {"seconds": round(seconds, 3)}}
-    write_text(target / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    return OrderOutcome(entry_id, STATUS_FAILED, round(seconds, 3), message, [], manifest)
+                "checksums": checksums(folder, ["run.log"]), "timings": {"seconds": round(seconds, 3)}}
+    write_text(folder / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return OrderOutcome(entry_id, STATUS_FAILED, round(seconds, 3), message, [], manifest, str(folder))
+
+
+def _publish(outcome: OrderOutcome, paths: Paths, run_id: str) -> OrderOutcome:
+    """Swap the order's finished folder in as reports/<id>; a folder that cannot be
+    published fails the order (its published folder stays as it was)."""
+    target = paths.reports / outcome.order_id
+    try:
+        publish_order(Path(outcome.folder or ""), target, run_id)
+    except OSError as exc:
+        error = (f"could not publish the order to {target}: {exc.strerror or exc} Fix: check that the "
+                 "reports folder is writable and has free space, then run the order again")
+        return OrderOutcome(outcome.order_id, STATUS_FAILED, outcome.seconds, error, outcome.warnings)
+    if outcome.status == STATUS_OK:  # an older failure's notebook no longer applies
+        shutil.rmtree(paths.private / FAILED_DIR / outcome.order_id, ignore_errors=True)
+    kill_point("published", outcome.order_id)
+    return outcome
 
 
 def run_orders(orders_path: Path | str, paths: Paths, only: list[str] | None = None, force: bool = False,
                workers: int | None = None, timeout: float = DEFAULT_TIMEOUT_S,
-               progress: Progress | None = None, log=None) -> BatchReport:
-    """Run the orders (all, or those in ``only``) and rewrite reports/index.html."""
+               progress: Progress | None = None, log: Callable[[str], None] | None = None,
+               wait: bool = False) -> BatchReport:
+    """Run the orders (all, or those in ``only``) and rewrite reports/index.html.
+
+    Raises ``runlock.RunLockedError`` when another run holds the reports or the private
+    folder (``wait``: wait for it instead). ``log``: where progress and notices go (default:
+    the terminal).
+    """
     began = time.perf_counter()
     orders = load_orders(orders_path)
     entries = list(orders.entries)
@@ -132,7 +257,32 @@ def run_orders(orders_path: Path | str, paths: Paths, only: list[str] | None = N
         if unknown:
             raise KiapError(f"--only names unknown order(s): {', '.join(unknown)}")
         entries = [e for e in entries if e.id in only]
-    progress = progress or Progress(len(entries), stream=sys.stderr if log is None else None, log=log)
+    say = log or (lambda text: print(f"kiap: {text}", file=sys.stderr, flush=True))
+    run_id = new_run_id()
+    with StopRequest() as stop:
+        locks = RunLocks([paths.reports, paths.private], run_id, wait=wait, on_wait=say,
+                         should_stop=lambda: bool(stop))
+        try:
+            with locks:
+                leftovers = clear_leftovers(paths.reports, paths.private)
+                if leftovers:
+                    say(leftovers.message())
+                progress = progress or Progress(len(entries), stream=sys.stderr if log is None else None, log=log)
+                try:
+                    report = _run_locked(orders, entries, paths, run_id, force, only, workers, timeout, progress,
+                                         stop)
+                finally:
+                    progress.close()
+        except LockWaitInterrupted:  # stopped while it waited for another run: nothing was run
+            report = BatchReport([OrderOutcome(e.id, STATUS_NOT_RUN, 0.0) for e in entries], 0.0, 0,
+                                 interrupted=stop.signum)
+    report.seconds = round(time.perf_counter() - began, 3)
+    return report
+
+
+def _run_locked(orders: OrdersFile, entries: list[OrderEntry], paths: Paths, run_id: str, force: bool,
+                only: list[str] | None, workers: int | None, timeout: float, progress: Progress,
+                stop: StopRequest) -> BatchReport:
     code = code_version()
     prints = {e.id: fingerprint(orders, e, paths, code) for e in entries}
     outcomes: dict[str, OrderOutcome] = {}
@@ -146,20 +296,41 @@ def run_orders(orders_path: Path | str, paths: Paths, only: list[str] | None = N
         else:
             todo.append(entry)
     ensure_kernel()
-    if todo:
+    if todo and not stop:
         load_key(paths.private)  # created here, on the terminal, on the very first run
     count = max(1, min(workers or os.cpu_count() or 1, len(todo))) if todo else 0
     peak = None
-    if todo:
-        peak = _dispatch(orders, todo, prints, paths, count, timeout, progress, outcomes)
-    write_index(paths.reports, skipped={i for i, o in outcomes.items() if o.status == "skipped"})
-    ordered = [outcomes[e.id] for e in entries]
-    progress.close()
-    return BatchReport(ordered, round(time.perf_counter() - began, 3), count, peak)
+    staging_root = paths.private / RUNS_DIR / run_id
+    try:
+        if todo and not stop:
+            peak = _dispatch(orders, todo, prints, paths, staging_root, run_id, count, timeout, progress,
+                             outcomes, stop)
+    finally:
+        shutil.rmtree(staging_root, ignore_errors=True)
+    write_index(paths.reports, skipped={i for i, o in outcomes.items() if o.status == STATUS_SKIPPED})
+    ordered = [outcomes.get(e.id) or OrderOutcome(e.id, STATUS_NOT_RUN, 0.0) for e in entries]
+    return BatchReport(ordered, 0.0, count, peak, interrupted=stop.signum)
 
 
-def _dispatch(orders: OrdersFile, todo: list[OrderEntry], prints: dict, paths: Paths, count: int,
-              timeout: float, progress: Progress, outcomes: dict) -> tuple[int, int] | None:
+def _stop_workers(procs: dict[int, mp.Process], kernels: dict[int, int | None]) -> None:
+    """Tell every worker to stop (SIGTERM: it kills its kernel and exits); kill stragglers."""
+    for proc in procs.values():
+        if proc.is_alive() and proc.pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE_S
+    for proc in procs.values():
+        proc.join(max(0.0, deadline - time.monotonic()))
+    for worker_id, proc in procs.items():
+        if proc.is_alive():
+            _kill_worker(proc.pid)
+            proc.join(5)
+        _kill(kernels.get(worker_id))  # normally gone with its worker
+
+
+def _dispatch(orders: OrdersFile, todo: list[OrderEntry], prints: dict, paths: Paths, staging_root: Path,
+              run_id: str, count: int, timeout: float, progress: Progress, outcomes: dict,
+              stop: StopRequest) -> tuple[int, int] | None:
     context = mp.get_context("spawn")
     tasks, results = context.Queue(), context.Queue()
     for entry in todo:
@@ -168,41 +339,49 @@ def _dispatch(orders: OrdersFile, todo: list[OrderEntry], prints: dict, paths: P
         tasks.put(None)
     procs: dict[int, mp.Process] = {}
     current: dict[int, tuple[str, float, int | None]] = {}
+    kernels: dict[int, int | None] = {}
     peaks: list[tuple[int, int]] = []
 
     def spawn(worker_id: int) -> None:
         proc = context.Process(target=worker_main, args=(worker_id, tasks, results, str(orders.path), paths,
-                                                         timeout), daemon=True)
-        proc.start()
+                                                         str(staging_root), timeout), daemon=True)
+        with _signals_held():
+            proc.start()
         procs[worker_id] = proc
+
+    def finish(outcome: OrderOutcome) -> None:
+        outcome = _publish(outcome, paths, run_id)
+        outcomes[outcome.order_id] = outcome
+        progress.finished(outcome)
 
     for worker_id in range(count):
         spawn(worker_id)
     next_id = count
     waiting = {e.id for e in todo}
     drained_at = None
-    while waiting or any(p.is_alive() for p in procs.values()):
+    while not stop and (waiting or any(p.is_alive() for p in procs.values())):
         if not waiting and not current:
             drained_at = drained_at or time.perf_counter()
             if time.perf_counter() - drained_at > KILL_GRACE_S:  # a worker stuck on its way out
                 for proc in procs.values():
-                    _kill(proc.pid)
+                    _kill_worker(proc.pid)
                 break
         try:
             message = results.get(timeout=0.5)
         except queue.Empty:
             message = None
+        if stop:  # nothing is published after a stop signal
+            break
         if message is not None:
             kind, worker_id = message[0], message[1]
             if kind == "started":
                 current[worker_id] = (message[2], time.perf_counter(), message[3])
+                kernels[worker_id] = message[3]
                 progress.started(message[2])
             elif kind == "done":
-                outcome = message[2]
                 current.pop(worker_id, None)
-                waiting.discard(outcome.order_id)
-                outcomes[outcome.order_id] = outcome
-                progress.finished(outcome)
+                waiting.discard(message[2].order_id)
+                finish(message[2])
             elif kind == "memory":
                 peaks.append((message[2], message[3]))
             continue
@@ -222,18 +401,26 @@ def _dispatch(orders: OrdersFile, todo: list[OrderEntry], prints: dict, paths: P
                 message_ = f"timed out: the order ran longer than {timeout:g} s and was stopped"
             else:
                 message_ = f"the worker process stopped unexpectedly (exit code {proc.exitcode})"
-            _kill(proc.pid)
+            _kill_worker(proc.pid)
             _kill(kernel_pid)
             proc.join(5)
             del procs[worker_id]
             current.pop(worker_id, None)
             waiting.discard(order_id)
-            outcome = _failed(order_id, message_, paths, orders, prints[order_id], time.perf_counter() - since)
-            outcomes[order_id] = outcome
-            progress.finished(outcome)
+            finish(_failed(order_id, message_, paths, staging_root, orders, prints[order_id],
+                           time.perf_counter() - since))
             if waiting:
                 spawn(next_id)
                 next_id += 1
+    if stop:
+        _stop_workers(procs, kernels)
+        for order_id, since, _ in current.values():
+            outcomes[order_id] = OrderOutcome(order_id, STATUS_INTERRUPTED, round(time.perf_counter() - since, 3),
+                                              "stopped by " + signal.Signals(stop.signum).name)
+        for q in (tasks, results):  # the workers are gone: never wait for these pipes to drain
+            q.cancel_join_thread()
+            q.close()
+        return max(peaks, key=sum) if peaks else None
     for proc in procs.values():
         proc.join(10)
     while True:  # memory reports that arrived as the workers left

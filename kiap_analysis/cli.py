@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+from collections import Counter
 from pathlib import Path
 
 from .config import Paths
 from .errors import KiapError, OrdersFileError, SpecError
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
+SIGNAL_NAMES = {signal.SIGINT: "Ctrl-C (SIGINT)", signal.SIGTERM: "SIGTERM"}
 
 
 def _run(orders: Path, out: Path | None, only: list[str] | None = None, force: bool = False,
-         workers: int | None = None, timeout: float | None = None) -> int:
+         workers: int | None = None, timeout: float | None = None, wait: bool = False) -> int:
     from .batch import run_orders
     from .execute import DEFAULT_TIMEOUT_S
     from .progress import summary_table
@@ -21,23 +24,28 @@ def _run(orders: Path, out: Path | None, only: list[str] | None = None, force: b
     paths = Paths.current(reports=out)
     try:
         report = run_orders(orders, paths, only=only, force=force, workers=workers,
-                            timeout=timeout or DEFAULT_TIMEOUT_S)
-    except KiapError as exc:  # the orders file itself is unusable
+                            timeout=timeout or DEFAULT_TIMEOUT_S, wait=wait)
+    except KiapError as exc:  # the orders file is unusable, or another run holds the folders
         print(f"kiap: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     print()
     print(summary_table(report.outcomes))
-    failed = len(report.failed)
-    skipped = sum(o.status == "skipped" for o in report.outcomes)
-    print(f"\n{len(report.outcomes) - failed - skipped} færdige, {skipped} uændrede, {failed} fejlet "
-          f"({report.seconds:.0f} s, {report.workers} worker(s)).")
+    count = Counter(o.status for o in report.outcomes)
+    line = f"{count['ok']} færdige, {count['skipped']} uændrede, {count['failed']} fejlet"
+    if report.interrupted:
+        line += f", {count['interrupted']} afbrudt, {count['not-run']} ikke kørt"
+    print(f"\n{line} ({report.seconds:.0f} s, {report.workers} worker(s)).")
     print(f"Oversigt: {(paths.reports / 'index.html').resolve()}")
-    return EXIT_FAILED if failed else EXIT_OK
+    if report.interrupted:
+        print(f"Afbrudt af {SIGNAL_NAMES.get(report.interrupted, signal.Signals(report.interrupted).name)}: "
+              "afbrudte og ikke kørte ordrer er som før kørslen; kør samme kommando igen for at gøre dem færdige.")
+        return 128 + report.interrupted
+    return EXIT_FAILED if count["failed"] else EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     return _run(Path(args.orders), Path(args.out) if args.out else None, args.only, args.force, args.workers,
-                args.timeout)
+                args.timeout, args.wait)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -113,6 +121,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=int, help="worker processes (default: the number of cores)")
     run.add_argument("--force", action="store_true", help="run orders that are up to date too")
     run.add_argument("--timeout", type=float, help="seconds an order may run before it is stopped (default 900)")
+    run.add_argument("--wait", action="store_true",
+                     help="when another run uses the reports or private folder, wait for it (default: stop at once)")
     run.set_defaults(func=cmd_run)
     validate = sub.add_parser("validate", help="check every input of an orders file, write nothing")
     validate.add_argument("orders", help="orders file (YAML)")
@@ -136,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     except KiapError as exc:
         print(f"kiap: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
+    except KeyboardInterrupt:  # Ctrl-C outside a batch run (which handles it itself)
+        print("\nkiap: afbrudt (Ctrl-C)", file=sys.stderr)
+        return 128 + signal.SIGINT
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
-"""One order: executed by papermill from the template, checked, and published.
+"""One order: executed by papermill from the template, checked, and made ready to publish.
 
-The order runs in a private staging folder (<private>/runs/<id>/). Only when the notebook,
-the deck preview, the HTML export and the leak check succeed are its files moved to
-reports/<id>/, each with an atomic replace, and manifest.json written last. A failed order
-leaves its notebook in the staging folder (a traceback can hold data values) and, in
-reports/<id>/, a manifest with status 'failed', the error message and a run.log.
+The order runs in its run's private staging folder (<private>/runs/<run id>/<id>/). When the
+notebook, the deck preview, the HTML export and the leak check succeed, that folder gets its
+run.log and manifest.json (with every output's sha256) and is the complete order, ready for
+``publish.publish_order`` (done by the batch process, which swaps it in as reports/<id>/).
+A failed order's folder to publish holds only its manifest (status 'failed', the error
+message) and run.log; its notebook goes to <private>/failed/<id>/ (a traceback can hold data
+values).
 """
 
 from __future__ import annotations
@@ -25,14 +27,17 @@ from papermill.exceptions import PapermillExecutionError
 from . import __version__
 from .config import KERNEL_NAME, SUMMARY_MIMETYPE, Paths
 from .errors import KiapError, display_path
-from .fileio import atomic_path, sha256_path, write_text
+from .fileio import sha256_file, sha256_path, write_text
 from .leakcheck import Hit, order_literals, scan
 from .orders import OrderEntry, OrdersFile
 from .preview import deck_pdf
+from .publish import FAILED_DIR
 from .redaction import Redactor
 from .report_export import export_html
 
 STATUS_OK, STATUS_FAILED, STATUS_SKIPPED = "ok", "failed", "skipped"
+# A run stopped by Ctrl-C or SIGTERM: the order was running (and is not published), or never started.
+STATUS_INTERRUPTED, STATUS_NOT_RUN = "interrupted", "not-run"
 DEFAULT_TIMEOUT_S = 900
 
 
@@ -44,6 +49,7 @@ class OrderOutcome:
     error: str = ""
     warnings: list[str] = field(default_factory=list)
     manifest: dict = field(default_factory=dict)
+    folder: str | None = None  # the complete order folder to publish (a path in the private folder)
 
 
 def _inputs(entry: OrderEntry, orders: OrdersFile) -> list[dict]:
@@ -52,8 +58,11 @@ def _inputs(entry: OrderEntry, orders: OrdersFile) -> list[dict]:
         return found
     for role, path in entry.order.input_paths().items():
         record = {"role": role, "path": display_path(path, orders.path.parent)}
-        if path.exists():
-            record["sha256"] = sha256_path(path)
+        try:
+            if path.exists():
+                record["sha256"] = sha256_path(path)
+        except (OSError, RuntimeError, ValueError):  # unreadable: the order's error says so
+            pass
         found.append(record)
     return found
 
@@ -98,27 +107,30 @@ def _report_links(staging: Path) -> list[tuple[str, str]]:
     return links
 
 
-def publish(staging: Path, target: Path) -> list[str]:
-    """Move every staged file into ``target`` atomically; remove what the run did not write."""
-    written = []
-    for source in sorted(p for p in staging.rglob("*") if p.is_file()):
-        relative = source.relative_to(staging)
-        with atomic_path(target / relative) as tmp:
-            shutil.copyfile(source, tmp)
-        written.append(relative.as_posix())
-    keep = set(written) | {"manifest.json"}
-    for old in sorted((p for p in target.rglob("*") if p.is_file()), reverse=True):
-        if old.relative_to(target).as_posix() not in keep:
-            old.unlink()
-    return written
+def checksums(folder: Path, names: list[str]) -> dict[str, str]:
+    """sha256 of each output (relative names), as the manifest records them."""
+    return {name: sha256_file(folder / name) for name in names}
 
 
-def clear_outputs(target: Path) -> None:
-    """Remove an order's published files (all but manifest and log) after a failed run."""
+def failed_folder(staging_root: Path, order_id: str) -> Path:
+    """A fresh folder for what a failed order publishes (its manifest and run.log)."""
+    folder = staging_root / ".failed" / order_id  # order ids never start with a dot
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    return folder
+
+
+def keep_failed_notebook(staging: Path, private: Path, order_id: str) -> None:
+    """Move a failed order's staging folder (its notebook, with the traceback) to
+    <private>/failed/<id>/, replacing the previous failure's."""
+    if not staging.exists():
+        return
+    target = private / FAILED_DIR / order_id
     if target.exists():
-        for old in target.rglob("*"):
-            if old.is_file() and old.name not in ("manifest.json", "run.log"):
-                old.unlink()
+        shutil.rmtree(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.rename(staging, target)
 
 
 class _Log:
@@ -138,17 +150,17 @@ class _Log:
         return "\n".join(self.lines) + "\n"
 
 
-def execute_order(orders: OrdersFile, entry: OrderEntry, paths: Paths, fingerprint_: dict | None = None,
-                  warm=None, timeout: float = DEFAULT_TIMEOUT_S) -> OrderOutcome:
-    """Execute, export and publish one order; never raises for a problem of the order.
+def execute_order(orders: OrdersFile, entry: OrderEntry, paths: Paths, staging_root: Path,
+                  fingerprint_: dict | None = None, warm=None, timeout: float = DEFAULT_TIMEOUT_S) -> OrderOutcome:
+    """Execute, export and check one order; never raises for a problem of the order. The
+    outcome's ``folder`` is the complete order to publish (``publish.publish_order``).
 
+    ``staging_root``: the run's own staging folder, <private>/runs/<run id>/.
     ``warm``: a WarmKernel to run in (else papermill starts a fresh kernel for this order).
     """
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
-    staging_root = paths.private / "runs"
     staging = staging_root / entry.id
-    target = paths.reports / entry.id
     timings: dict[str, float] = {}
     summary: dict = {}
     log = _Log(entry.id)
@@ -199,12 +211,13 @@ def execute_order(orders: OrdersFile, entry: OrderEntry, paths: Paths, fingerpri
     seconds = round(time.perf_counter() - clock, 3)
     log(f"status {status} after {seconds} s")
     if status == STATUS_OK:
-        write_text(staging / "run.log", log.text())
-        outputs = publish(staging, target)
-        shutil.rmtree(staging, ignore_errors=True)
+        folder = staging
+        write_text(folder / "run.log", log.text())
+        outputs = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     else:
-        clear_outputs(target)
-        write_text(target / "run.log", log.text())
+        keep_failed_notebook(staging, paths.private, entry.id)
+        folder = failed_folder(staging_root, entry.id)
+        write_text(folder / "run.log", log.text())
         outputs = ["run.log"]
     manifest = {
         "order_id": entry.id,
@@ -222,7 +235,8 @@ def execute_order(orders: OrdersFile, entry: OrderEntry, paths: Paths, fingerpri
         "warnings": summary.get("warnings", []),
         "slides": summary.get("slides"),
         "outputs": outputs,
+        "checksums": checksums(folder, outputs),
         "timings": {"started": started.isoformat(timespec="seconds"), "seconds": seconds, **timings},
     }
-    write_text(target / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    return OrderOutcome(entry.id, status, seconds, error, manifest["warnings"], manifest)
+    write_text(folder / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return OrderOutcome(entry.id, status, seconds, error, manifest["warnings"], manifest, str(folder))

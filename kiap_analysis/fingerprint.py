@@ -15,7 +15,7 @@ from pathlib import Path
 from . import __version__
 from .config import DECK_TEMPLATE, PACKAGE_DIR, REPORT_TEMPLATE_DIR, Paths
 from .errors import KiapError
-from .fileio import sha256_path
+from .fileio import sha256_file, sha256_path
 from .orders import OrderEntry, OrdersFile, resolve_spec
 from .spec import SpecError
 
@@ -35,10 +35,13 @@ def code_version() -> str:
 
 def _digest_of(path: Path) -> str:
     """sha256 of a file or folder, remembered while its size and time stamp stay the same."""
-    if not path.exists():
-        return "missing"
-    stat = path.stat()
-    return _cached_digest(str(path), stat.st_mtime_ns, stat.st_size)
+    try:
+        if not path.exists():
+            return "missing"
+        stat = path.stat()
+        return _cached_digest(str(path), stat.st_mtime_ns, stat.st_size)
+    except (OSError, RuntimeError, ValueError) as exc:  # the order fails on it and says why
+        return f"unreadable: {type(exc).__name__}"
 
 
 @functools.lru_cache(maxsize=4096)
@@ -50,7 +53,7 @@ def _spec_digest(order, orders: OrdersFile) -> str:
     try:
         spec_path = resolve_spec(order, orders).path
         return _digest_of(spec_path) if spec_path else "built-in"
-    except (KiapError, SpecError, OSError):
+    except (KiapError, SpecError, OSError, RuntimeError, ValueError):  # the order fails on it and says why
         return "unresolved"
 
 
@@ -87,12 +90,30 @@ def fingerprint(orders: OrdersFile, entry: OrderEntry, paths: Paths, code: str) 
 
 
 def up_to_date(target: Path, expected: dict) -> dict | None:
-    """The manifest of reports/<id>/ when it holds a good run with this fingerprint and all
-    its files, else None."""
+    """The manifest of reports/<id>/ when it holds a good run with this fingerprint and every
+    output it lists is there with the sha256 it records, else None."""
     try:
         manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    good = (manifest.get("status") == STATUS_OK and manifest.get("fingerprint") == expected
-            and all((target / name).is_file() for name in manifest.get("outputs", [])))
-    return manifest if good else None
+    if not isinstance(manifest, dict) or manifest.get("status") != STATUS_OK \
+            or manifest.get("fingerprint") != expected:
+        return None
+    return manifest if outputs_intact(target, manifest) else None
+
+
+def outputs_intact(target: Path, manifest: dict) -> bool:
+    """Whether every output the manifest lists is in ``target`` with its recorded sha256
+    (a manifest without checksums, from an older version, is not trusted)."""
+    checksums = manifest.get("checksums")
+    outputs = manifest.get("outputs")
+    if not isinstance(checksums, dict) or not isinstance(outputs, list) or set(outputs) != set(checksums):
+        return False
+    for name, expected in checksums.items():
+        path = target / name
+        try:
+            if not path.is_file() or sha256_file(path) != expected:
+                return False
+        except OSError:
+            return False
+    return True

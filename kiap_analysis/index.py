@@ -14,8 +14,11 @@ STATUS_LABELS = {"ok": "færdig", "failed": "fejlet", "skipped": "uændret"}
 
 
 def read_manifests(reports: Path) -> list[dict]:
+    """The manifest of every published order (hidden folders are a run's staging, not orders)."""
     manifests = []
     for path in sorted(reports.glob("*/manifest.json")):
+        if path.parent.name.startswith("."):
+            continue
         try:
             manifests.append(json.loads(path.read_text(encoding="utf-8")))
         except (OSError, json.JSONDecodeError):

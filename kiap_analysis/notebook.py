@@ -95,8 +95,13 @@ class OrderRun:
         return summary
 
     def identifiers_path(self) -> Path:
-        """Private: what the leak check must not find in this order's outputs."""
-        return self.paths.private / "runs" / f"{self.analysis.order.id}.identifiers.json"
+        """Private: what the leak check must not find in this order's outputs. A batch run's
+        output folder is its own staging folder under <private>/runs/: the file goes beside it,
+        else into <private>/runs/."""
+        runs = self.paths.private / "runs"
+        staging_root = self.out.parent
+        folder = staging_root if staging_root.resolve().is_relative_to(runs.resolve()) else runs
+        return folder / f"{self.analysis.order.id}.identifiers.json"
 
     def _write_identifiers(self) -> None:
         found = {kind: sorted(values) for kind, values in self.analysis.identifiers.items()}

@@ -7,6 +7,7 @@ becomes an ``OrderEntry`` with problems, so the other orders still run.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -221,9 +222,9 @@ def _parse_entry(item: Any, index: int, path: Path, base_dir: Path) -> OrderEntr
         value = text(key, required=False)
         if not value:
             return None
-        resolved = (base_dir / value).resolve()
-        if not resolved.exists():
-            problem(key, f"'{value}' does not exist", f"check the path (relative to {path.name})")
+        resolved, message, fix = _input_path(base_dir, value, path.name)
+        if message:
+            problem(key, message, fix)
         return resolved
 
     round_ = text("round", required=False) or "baseline"
@@ -276,9 +277,58 @@ def _parse_entry(item: Any, index: int, path: Path, base_dir: Path) -> OrderEntr
         template=file("template"),
         names=file("names"),
     )
+    if order.package.endswith((".yaml", ".yml")):  # a spec file beside the orders file
+        _, message, fix = _input_path(base_dir, order.package, path.name)
+        if message:
+            problem("package", message, fix)
     if order.survey is None and "survey" not in item:
         problem("survey", "'survey' is missing", f"add 'survey:' with the survey export of order {order_id}")
     return OrderEntry(id=order_id, index=index, order=order, problems=tuple(problems))
+
+
+def _input_path(base_dir: Path, value: str, orders_name: str) -> tuple[Path | None, str, str]:
+    """An input's resolved path, or None with what is wrong and the fix: a path that does not
+    exist, loops, is too long, holds a NUL character, cannot be reached or read. Never raises,
+    so one bad path fails its own order only."""
+    shown = value.replace("\0", "\\0")
+    shown = shown if len(shown) <= 80 else shown[:77] + "..."
+    try:
+        resolved = (base_dir / value).resolve()
+        exists = resolved.exists()
+    except ValueError:  # a NUL character
+        return None, f"'{shown}' is not a usable path (it holds a NUL character)", \
+            f"retype the path in {orders_name}"
+    except RuntimeError:  # a symbolic link pointing (via others) back to itself
+        return None, f"'{shown}' is a symbolic link that loops back to itself", \
+            "point the order at the real file, or repair the link"
+    except OSError as exc:
+        return None, *_os_problem(shown, exc)
+    if not exists:
+        return resolved, f"'{shown}' does not exist", f"check the path (relative to {orders_name})"
+    try:
+        files = [resolved] if resolved.is_file() else sorted(p for p in resolved.rglob("*") if p.is_file())
+        if not resolved.is_file() and not resolved.is_dir():
+            return None, f"'{shown}' is not a file or a folder", "point the order at the export file"
+        for file in files:
+            with open(file, "rb"):
+                pass
+    except OSError as exc:
+        return None, *_os_problem(shown, exc)
+    return resolved, "", ""
+
+
+def _os_problem(shown: str, exc: OSError) -> tuple[str, str]:
+    if exc.errno == errno.ENAMETOOLONG:
+        return (f"'{shown}' is too long a path for the file system (a name may have at most 255 characters)",
+                "rename the file or folder to a shorter name and correct the path")
+    if exc.errno == errno.ELOOP:
+        return f"'{shown}' is a symbolic link that loops back to itself", \
+            "point the order at the real file, or repair the link"
+    if isinstance(exc, PermissionError):
+        return (f"'{shown}' cannot be read: permission denied"
+                + (f" ({Path(exc.filename).name})" if exc.filename else ""),
+                "give your user read access to the file and its folders (e.g. chmod u+r), or copy it")
+    return f"'{shown}' cannot be read: {exc.strerror or exc}", "check the file, or copy it to a local folder"
 
 
 def _period(raw: Any, problem) -> Period | None:

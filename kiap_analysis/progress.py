@@ -8,7 +8,8 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-STATUS_DA = {"ok": "færdig", "failed": "FEJLET", "skipped": "uændret"}
+STATUS_DA = {"ok": "færdig", "failed": "FEJLET", "skipped": "uændret", "interrupted": "AFBRUDT",
+             "not-run": "ikke kørt"}
 
 
 def _clock(seconds: float) -> str:
@@ -92,7 +93,7 @@ def summary_table(outcomes) -> str:
     rows = [("Ordre", "Status", "Tid", "Advarsler", "Fejl")]
     for o in outcomes:
         rows.append((o.order_id, STATUS_DA.get(o.status, o.status),
-                     f"{o.seconds:.1f} s" if o.status != "skipped" else "-", str(len(o.warnings)),
+                     f"{o.seconds:.1f} s" if o.status not in ("skipped", "not-run") else "-", str(len(o.warnings)),
                      o.error.splitlines()[0][:70] if o.error else ""))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)

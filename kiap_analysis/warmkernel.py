@@ -13,6 +13,9 @@ work as they do for kernels it starts itself.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import subprocess
 from pathlib import Path
 
@@ -83,6 +86,18 @@ class WarmKernel:
     def peak_memory_kb(self) -> int | None:
         """The kernel process's peak resident memory (VmHWM), on Linux."""
         return peak_memory_kb(self.pid)
+
+    def kill_now(self) -> None:
+        """Kill the kernel at once (from a signal handler: no event loop, no messages) and
+        remove its connection file."""
+        pid = self.pid
+        if pid:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        connection_file = getattr(self.km, "connection_file", None) if self.km else None
+        if connection_file:
+            with contextlib.suppress(OSError):
+                os.unlink(connection_file)
 
     def shutdown(self) -> None:
         if self.kc is not None:
