@@ -306,8 +306,11 @@ def _input_path(base_dir: Path, value: str, orders_name: str) -> tuple[Path | No
     if not exists:
         return resolved, f"'{shown}' does not exist", f"check the path (relative to {orders_name})"
     try:
-        files = [resolved] if resolved.is_file() else sorted(p for p in resolved.rglob("*") if p.is_file())
-        if not resolved.is_file() and not resolved.is_dir():
+        if resolved.is_file():
+            files = [resolved]
+        elif resolved.is_dir():  # a SurveyXact CSV export
+            files = sorted(p for p in resolved.rglob("*") if p.is_file())
+        else:
             return None, f"'{shown}' is not a file or a folder", "point the order at the export file"
         for file in files:
             with open(file, "rb"):

@@ -20,6 +20,7 @@ from kiap_analysis.config import ENV_KEY, ENV_PRIVATE, ENV_PROCESSED
 from kiap_analysis.fileio import sha256_file
 from kiap_analysis.fingerprint import outputs_intact
 from kiap_analysis.preview import ENV_PDF
+from kiap_analysis.runlock import RunLocks
 
 from conftest import ROOT, TINY_SPEC, write
 
@@ -195,20 +196,33 @@ def _state(pid: int) -> str:
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
 
 
-@pytest.mark.parametrize(("signame", "code"), [("SIGINT", 130), ("SIGTERM", 143)])
-def test_ctrl_c_or_sigterm_stops_the_run_with_a_summary_and_no_traceback(batch, workbook, signame, code):
+def test_ctrl_c_stops_the_run_with_a_summary_and_no_traceback(batch, workbook):
     orders = write(batch / "orders.yaml", "orders:\n" + "".join(order(f"o{i}", "good.csv") for i in (1, 2, 3)))
-    # the signal reaches the run's process group as a terminal's Ctrl-C does, once o1 is published
+    # SIGINT to the run's process group, as a terminal's Ctrl-C sends it, once o1 is published
     stopped = subprocess.run(_kiap_run(orders, workbook.reports), capture_output=True, text=True, timeout=300,
-                             env=_env(workbook, KIAP_TEST_KILL_AT=f"published:o1:{signame}"), start_new_session=True)
-    assert stopped.returncode == code, stopped.stdout + stopped.stderr
+                             env=_env(workbook, KIAP_TEST_KILL_AT="published:o1:SIGINT"), start_new_session=True)
+    assert stopped.returncode == 130, stopped.stdout + stopped.stderr
     assert "Traceback" not in stopped.stdout + stopped.stderr
     status = {line.split()[0]: line.split()[1] for line in stopped.stdout.splitlines() if line.startswith("o")}
     assert status["o1"] == "færdig"
     assert status["o2"] in ("AFBRUDT", "ikke")  # running when stopped, or not yet handed out
     assert status["o3"] == "ikke"  # "ikke kørt"
-    assert "1 færdige, 0 uændrede, 0 fejlet" in stopped.stdout and "Afbrudt af " in stopped.stdout
+    assert "1 færdige, 0 uændrede, 0 fejlet" in stopped.stdout and "Afbrudt af Ctrl-C (SIGINT)" in stopped.stdout
     _order_is_whole(workbook.reports / "o1", sha256_file(batch / "good.csv"))
     assert not (workbook.reports / "o2").exists() and not (workbook.reports / "o3").exists()
     _no_leftovers(workbook)
     assert "o1/report.html" in (workbook.reports / "index.html").read_text()
+
+
+def test_sigterm_while_waiting_for_another_run_exits_143_having_run_nothing(batch, workbook):
+    orders = write(batch / "orders.yaml", "orders:\n" + order("o1", "good.csv"))
+    with RunLocks([workbook.reports], "another run"):
+        waiting = subprocess.Popen(_kiap_run(orders, workbook.reports, "--wait"), env=_env(workbook),
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert waiting.stderr.readline().startswith("kiap: venter på kørslen i ")
+        waiting.send_signal(signal.SIGTERM)
+        out, err = waiting.communicate(timeout=60)
+    assert waiting.returncode == 143, out + err
+    assert "Traceback" not in out + err
+    assert "o1     ikke kørt" in out and "Afbrudt af SIGTERM" in out
+    assert not (workbook.reports / "o1").exists()
