@@ -361,7 +361,8 @@ def analyse_order(
     if problems:
         raise InputError(problems)
     # Not identifiers: the words the order publishes anyway (never taken for a name).
-    identifiers["public"] = set(public_words([order.cluster, order.municipality, *texts_of([s for _, s in rounds])]))
+    identifiers["public"] = set(public_words([order.id, order.cluster, order.municipality,
+                                              *texts_of([s for _, s in rounds])]))
     redactor = Redactor(frozenset(identifiers["ydernummer"]), frozenset(names), frozenset(identifiers["public"]),
                         None if dry_run else registered_ydernumre(paths.private))
     results = []

@@ -131,8 +131,8 @@ class Watchlist:
 
     ``ydernumre``: the order's practices; ``names``: practice, respondent and listed names
     (an e-mail address among them is found as an e-mail address); ``public``: the words the
-    order publishes on purpose (its cluster, municipality and package texts, exact as written:
-    see ``public_words``), never taken for a name; ``register``: answers whether a
+    order publishes on purpose (its id, cluster, municipality and package texts, exact as
+    written: see ``public_words``), never taken for a name; ``register``: answers whether a
     ydernummer is any cluster's practice (``pseudonyms.registered_ydernumre``).
     """
 
@@ -196,15 +196,16 @@ def _leftmost_longest(found: Iterable[Found]) -> list[Found]:
     return chosen
 
 
-# Stretches that hold no readable text: data URIs and base64 runs (pictures), UUIDs, hex
+# Stretches that hold no readable text: data URIs and base64 runs (pictures; wrapped in lines
+# of 40 characters or more, the last line shorter), UUIDs, hex
 # addresses ('0x7f3a...'), digests and fingerprints (12 or more hex digits, letters among
 # them: the code version's '17d634a76dd2' would hold a phone number one time in ten).
 _OPAQUE = re.compile(
-    r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s\\]+"
+    r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+(?:(?:\\n|\r?\n)[A-Za-z0-9+/]{40,}={0,2})*"
     r"|(?<![0-9A-Za-z])[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}(?![0-9A-Za-z])"
     r"|(?<![0-9A-Za-z])0x[0-9a-fA-F]+"
     r"|(?<![0-9A-Za-z])(?=[0-9a-fA-F]*[a-fA-F])(?=[0-9a-fA-F]*\d)[0-9a-fA-F]{12,}(?![0-9A-Za-z])"
-    r"|(?:[A-Za-z0-9+/]{40,}(?:\\n|\n)?)+[A-Za-z0-9+/]*={0,2}")
+    r"|(?:[A-Za-z0-9+/]{40,}={0,2}(?:\\n|\r?\n)?)+(?:[A-Za-z0-9+/]+={0,2}(?=\\n|\r?\n|[\"'<)]|$))?")
 
 
 def _opaque_spans(text: str) -> list[tuple[int, int]]:

@@ -96,7 +96,8 @@ def _readable(text: str, suffix: str) -> str:
             parsed = json.loads(text)
         except ValueError:
             return text
-        strings = "\n".join(_strings(parsed, frozenset({"id"}) if suffix == ".ipynb" else frozenset()))
+        # A blank line between strings: base64 data never runs on into the next string.
+        strings = "\n\n".join(_strings(parsed, frozenset({"id"}) if suffix == ".ipynb" else frozenset()))
         return _DATA_URI.sub(" ", strings)  # pictures are not text
     if suffix in (".html", ".htm", ".svg", ".xml"):
         return html.unescape(_ELEMENT_ID.sub(" ", _DATA_URI.sub(" ", text)))  # nbconvert writes cell ids as ids

@@ -61,6 +61,11 @@ def _limits(count: int, level: float, exact_below: int) -> tuple[float, float]:
     return metrics.poisson_interval(count, level, exact_below)
 
 
+def _tolerance(clue: Clue) -> float:
+    """Half a unit of the last published decimal (and a hair for floating point)."""
+    return 0.5 * 10.0 ** -clue.decimals + 1e-9
+
+
 def _close(value: float | None, published: float | None, tolerance: float) -> bool:
     return published is None or (value is not None and abs(value - published) <= tolerance)
 
@@ -73,13 +78,13 @@ def consistent(clue: Clue, patients: int, level: float = SETTINGS.confidence,
         return False
     if clue.rate is None and clue.referrals is None:
         return True
-    tolerance = 0.5 * 10.0 ** -clue.decimals + 1e-9
+    tolerance = _tolerance(clue)
     if clue.referrals is not None:
         counts: Iterable[int] = (clue.referrals,)
     else:  # the counts whose rate rounds to the published one
         assert clue.rate is not None
-        low = max(0, math.ceil((clue.rate - tolerance) * patients / 1000.0))
-        counts = range(low, math.floor((clue.rate + tolerance) * patients / 1000.0) + 1)
+        fewest = max(0, math.ceil((clue.rate - tolerance) * patients / 1000.0))
+        counts = range(fewest, math.floor((clue.rate + tolerance) * patients / 1000.0) + 1)
     scale = 1000.0 / patients
     ci_scale = 1000.0 / (clue.ci_patients or patients)
     for count in counts:
@@ -100,10 +105,12 @@ def size_window(clues: Iterable[Clue], level: float = SETTINGS.confidence,
         if clue.size is not None:
             bounds.append(clue.size)
         if clue.referrals is not None:
-            tolerance = 0.5 * 10.0 ** -clue.decimals
-            limits = _limits(clue.referrals, level, exact_below) if clue.ci_patients is None else (0, 0)
-            for count, published in ((clue.referrals, clue.rate), (limits[0], clue.ci_low),
-                                     (limits[1], clue.ci_high)):
+            tolerance = _tolerance(clue)
+            figures = [(clue.referrals, clue.rate)]
+            if clue.ci_patients is None:  # limits computed for the practice's own size
+                limits = _limits(clue.referrals, level, exact_below)
+                figures += [(limits[0], clue.ci_low), (limits[1], clue.ci_high)]
+            for count, published in figures:
                 if published is not None and count > 0:
                     top = math.inf if published - tolerance <= 0 else 1000.0 * count / (published - tolerance)
                     bounds.append((1000.0 * count / (published + tolerance), top))
