@@ -16,12 +16,13 @@ from . import change, metrics, responses
 from .clean.survey import CleanSurvey, clean_responses
 from .config import SETTINGS, Paths
 from .errors import InputError, KiapError, Problem, display_path
+from .identifiers import public_words, texts_of
 from .ingest.names import read_names
 from .ingest.referrals import ListedIngest, ReferralIngest, read_listed_patients, read_referrals
 from .ingest.survey import SurveyIngest, read_survey
 from .orders import Order, load_orders, resolve_spec
 from .privacy import hidden_cells, redact_frame, suppress_referrals
-from .pseudonyms import PseudonymRegister, letter, load_key, practice_digest, practice_label
+from .pseudonyms import PseudonymRegister, letter, load_key, practice_digest, practice_label, registered_ydernumre
 from .redaction import Redactor
 from .spec import PackageSpec
 
@@ -144,7 +145,7 @@ def analyse_survey(order: Order, spec: PackageSpec, redactor: Redactor | None = 
     assert order.survey is not None
     ingest = read_survey(order.survey, spec, order.survey_map, label_of(order.survey, order))
     redactor = redactor or Redactor()
-    redact = Redactor(redactor.ydernumre, redactor.names | frozenset(ingest.personal_values))
+    redact = redactor.adding_names(ingest.personal_values)
     cleaned = clean_responses(ingest.responses, spec)
     free_text_columns = [q.id for q in spec.questions if q.type == "free_text"]
     cleaned = replace(cleaned, responses=redact_frame(cleaned.responses, free_text_columns, redact))
@@ -359,7 +360,11 @@ def analyse_order(
                 problems += exc.problems
     if problems:
         raise InputError(problems)
-    redactor = Redactor(frozenset(identifiers["ydernummer"]), frozenset(names))
+    # Not identifiers: the words the order publishes anyway (never taken for a name).
+    identifiers["public"] = set(public_words([order.id, order.cluster, order.municipality,
+                                              *texts_of([s for _, s in rounds])]))
+    redactor = Redactor(frozenset(identifiers["ydernummer"]), frozenset(names), frozenset(identifiers["public"]),
+                        None if dry_run else registered_ydernumre(paths.private))
     results = []
     for (rnd_order, rnd_spec), inputs in zip(rounds, referral_inputs, strict=True):
         try:

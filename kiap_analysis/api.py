@@ -34,7 +34,7 @@ from .content import Block, ChartSpec, Content, build_content
 from .deck import write_deck
 from .errors import KiapError
 from .fileio import atomic_path, write_csv
-from .leakcheck import order_literals, scan
+from .leakcheck import order_literals, order_watchlist, scan
 from .metrics import ResponseSummary
 from .notebook import OrderRun
 from .orders import Order
@@ -286,7 +286,8 @@ class OrderHandle:
 
     def _check(self, folder: Path) -> None:
         """The batch's leak check: names the file and the kind of data, never the value."""
-        hits = scan(folder, order_literals(self._run.analysis.identifiers, self._run.paths.private))
+        identifiers, private = self._run.analysis.identifiers, self._run.paths.private
+        hits = scan(folder, order_literals(identifiers, private), watchlist=order_watchlist(identifiers, private))
         if hits:
             raise KiapError("nothing written: the output would hold identifying data ("
                             + "; ".join(map(str, hits)) + "); remove it from the content")

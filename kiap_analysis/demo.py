@@ -20,7 +20,7 @@ from .fileio import atomic_path, write_bytes, write_text
 from .spec import PackageSpec, load_catalogue
 
 SEED = 20261123
-DEMO_VERSION = "2"
+DEMO_VERSION = "3"
 
 FREE_TEXT = {
     "akut": [
@@ -133,9 +133,27 @@ def survey_rows(rng: np.random.Generator, spec: PackageSpec, cluster: Cluster, r
                 answers[question.id] = [o.label for o in chosen]
             elif rng.random() < 0.55:
                 answers[question.id] = texts[int(rng.integers(len(texts)))]
+        name = respondent_name(r)
         rows.append({"respondent": 1000 + r, "complete": not partial, "answers": answers,
-                     "name": f"Demo Læge {r + 1:02d}", "email": f"demo.laege{r + 1:02d}@example.invalid"})
+                     "name": name, "email": f"{_ascii(name).lower().replace(' ', '.')}@example.invalid"})
     return rows
+
+
+# Made-up names for the export's name columns (never read as answers; the leak check must not
+# find them, in any form, in the outputs).
+FIRST_NAMES = ["Anne", "Mette", "Kirsten", "Jens", "Lars", "Hanne", "Søren", "Birgitte", "Henrik", "Marianne",
+               "Peter", "Louise", "Thomas", "Camilla", "Niels", "Susanne", "Morten", "Pernille", "Rasmus"]
+SURNAMES = ["Kjærsgaard", "Vindeløv", "Holmegaard", "Bruunshøj", "Lykkeberg", "Dalsgaard", "Thorsager",
+            "Frølund", "Mikkelborg", "Nørskov", "Ravnholt", "Sandbæk", "Engstrøm"]
+
+
+def respondent_name(index: int) -> str:
+    return f"{FIRST_NAMES[index % len(FIRST_NAMES)]} {SURNAMES[(index * 5) % len(SURNAMES)]}"
+
+
+def _ascii(text: str) -> str:
+    return text.replace("æ", "ae").replace("ø", "oe").replace("å", "aa").replace("Æ", "Ae").replace(
+        "Ø", "Oe").replace("Å", "Aa")
 
 
 def plain_table(rows: list[dict], spec: PackageSpec, headers: str, multi: str) -> pd.DataFrame:

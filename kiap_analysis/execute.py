@@ -28,7 +28,7 @@ from . import __version__
 from .config import KERNEL_NAME, SUMMARY_MIMETYPE, Paths
 from .errors import KiapError, display_path
 from .fileio import sha256_file, sha256_path, write_text
-from .leakcheck import Hit, order_literals, scan
+from .leakcheck import Hit, order_literals, order_watchlist, scan
 from .orders import OrderEntry, OrdersFile
 from .preview import deck_pdf
 from .publish import FAILED_DIR
@@ -95,7 +95,8 @@ def leak_check(folder: Path, identifiers_file: Path, paths: Paths, extra: dict[s
     if identifiers_file.exists():
         found = json.loads(identifiers_file.read_text(encoding="utf-8"))
         identifiers_file.unlink()
-    return scan(folder, order_literals(found, paths.private), patterns=True, extra=extra)
+    return scan(folder, order_literals(found, paths.private), patterns=True, extra=extra,
+                watchlist=order_watchlist(found, paths.private))
 
 
 def _report_links(staging: Path) -> list[tuple[str, str]]:

@@ -19,20 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import KiapError
-from .pseudonyms import load_key
+from .identifiers import Watchlist
+from .pseudonyms import load_key, registered_ydernumre
 
 ZIP_SUFFIXES = (".pptx", ".xlsx", ".docx")
 TEXT_SUFFIXES = (".html", ".htm", ".csv", ".json", ".ipynb", ".txt", ".log", ".md", ".xml", ".svg")
-# A base64, word or number character next to a match means it is part of something longer
-# (a picture's data, a digest, a decimal number).
-_NUMBER_BEFORE = r"(?<![0-9A-Za-z+/.,_-])"
-_NUMBER_AFTER = r"(?![0-9A-Za-z.,_])"
-PATTERNS = {
-    "CPR number": re.compile(_NUMBER_BEFORE + r"(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}[ -]?"
-                             r"(?:\d{4}|\d[0-9A-Z]{2}\d)" + _NUMBER_AFTER),
-    "e-mail address": re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}"),
-    "phone number": re.compile(_NUMBER_BEFORE + r"(?:(?:\+|00)45[ -]?)?(?:\d{2}[ -]?){3}\d{2}" + _NUMBER_AFTER),
-}
+# What a hit of each kind of identifier (``identifiers.KINDS``) is called.
+KIND_LABELS = {"cpr": "CPR number", "email": "e-mail address", "phone": "phone number",
+               "ydernummer": "ydernummer", "name": "name"}
 _TAG = re.compile(r"<[^>]+>")
 _ELEMENT_ID = re.compile(r"""\sid=(?:"[^"]*"|'[^']*')""")
 
@@ -69,7 +63,8 @@ def _zip_texts(name: str, data: bytes) -> Iterator[tuple[str, str]]:
         for member in archive.namelist():
             if member.endswith((".xml", ".rels", ".txt")):
                 xml = archive.read(member).decode("utf-8", "replace")
-                yield f"{name}:{member}", html.unescape(_TAG.sub(" ", xml))
+                # A line per element: text of different cells or paragraphs never runs together.
+                yield f"{name}:{member}", html.unescape(_TAG.sub("\n", xml))
             elif member.endswith(ZIP_SUFFIXES):
                 yield from _zip_texts(f"{name}:{member}", archive.read(member))
 
@@ -101,7 +96,8 @@ def _readable(text: str, suffix: str) -> str:
             parsed = json.loads(text)
         except ValueError:
             return text
-        strings = "\n".join(_strings(parsed, frozenset({"id"}) if suffix == ".ipynb" else frozenset()))
+        # A blank line between strings: base64 data never runs on into the next string.
+        strings = "\n\n".join(_strings(parsed, frozenset({"id"}) if suffix == ".ipynb" else frozenset()))
         return _DATA_URI.sub(" ", strings)  # pictures are not text
     if suffix in (".html", ".htm", ".svg", ".xml"):
         return html.unescape(_ELEMENT_ID.sub(" ", _DATA_URI.sub(" ", text)))  # nbconvert writes cell ids as ids
@@ -141,6 +137,8 @@ def contains_literal(folded_text: str, folded_value: str) -> bool:
     return False
 
 
+PUBLIC = "public"  # not an identifier: the words the order publishes on purpose (identifiers.public_words)
+NAME_KINDS = ("practice_name", "respondent", "name")
 IDENTIFIER_KINDS = {"ydernummer": "ydernummer", "practice_name": "practice name",
                     "respondent": "respondent name or e-mail", "name": "name from the order's list"}
 
@@ -148,23 +146,33 @@ IDENTIFIER_KINDS = {"ydernummer": "ydernummer", "practice_name": "practice name"
 def order_literals(identifiers: dict[str, Iterable[str]], private: Path) -> dict[str, list[str]]:
     """What an order's outputs must not hold: its inputs' identifiers (by kind, as an analysis
     collects them) and the pseudonym key, when one exists."""
-    literals = {IDENTIFIER_KINDS.get(kind, kind): sorted(values) for kind, values in identifiers.items()}
+    literals = {IDENTIFIER_KINDS.get(kind, kind): sorted(values) for kind, values in identifiers.items()
+                if kind != PUBLIC}
     with contextlib.suppress(KiapError):  # no key exists: nothing to leak
         literals["pseudonym key"] = [load_key(private, create=False).decode("utf-8")]
     return literals
 
 
+def order_watchlist(identifiers: dict[str, Iterable[str]], private: Path) -> Watchlist:
+    """The watchlist the order's redactor used (its ydernumre, names and public words) with
+    every cluster's registered ydernumre: what the leak check looks for, in every form."""
+    names = {v for kind in NAME_KINDS for v in identifiers.get(kind, ())}
+    return Watchlist(frozenset(identifiers.get("ydernummer", ())), frozenset(names),
+                     frozenset(identifiers.get(PUBLIC, ())), registered_ydernumre(private))
+
+
 def scan(folder: Path, literals: dict[str, Iterable[str]], patterns: bool = True,
-         extra: dict[str, str] | None = None) -> list[Hit]:
+         extra: dict[str, str] | None = None, watchlist: Watchlist | None = None) -> list[Hit]:
     """Hits of identifying data in any file under ``folder`` (and in ``extra`` name -> text):
-    every literal (kind -> values) and, with ``patterns``, anything shaped like a CPR
-    number, an e-mail address or a phone number."""
+    every literal (kind -> values) and, with ``patterns``, whatever ``watchlist`` finds
+    (by default only the shapes: CPR numbers, e-mail addresses, phone numbers, numbers after
+    'ydernr', names written like a practice's)."""
     wanted = {kind: sorted({_fold(v).strip() for v in values if v and v.strip()}) for kind, values in literals.items()}
-    checks = list(PATTERNS.items()) if patterns else []
+    watch = (watchlist or Watchlist()) if patterns else None
     hits: list[Hit] = []
     sources = list(texts(folder)) + list((extra or {}).items())
     for name, text in sources:
-        found = [kind for kind, pattern in checks if pattern.search(text)]
+        found = list(dict.fromkeys(KIND_LABELS[f.kind] for f in watch.find(text))) if watch else []
         folded = _fold(text)
         found += [kind for kind, values in wanted.items() if any(contains_literal(folded, v) for v in values)]
         for kind in found:

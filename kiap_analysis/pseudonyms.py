@@ -19,6 +19,7 @@ import os
 import secrets
 import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import ENV_KEY
@@ -149,3 +150,41 @@ class PseudonymRegister:
             if new or not self.path.exists():
                 write_text(self.path, json.dumps(data, indent=2, sort_keys=True) + "\n")
         return {y: letters[d] for y, d in digests.items()}
+
+
+@dataclass(frozen=True)
+class RegisteredYdernumre:
+    """Whether a number is the ydernummer of a practice in any cluster's register: its keyed
+    digest is looked up, so no ydernummer is held (``'012345' in registered``)."""
+
+    key: bytes = field(repr=False)
+    digests: frozenset[str] = field(repr=False)
+
+    def __contains__(self, ydernummer: object) -> bool:
+        return isinstance(ydernummer, str) and practice_digest(self.key, ydernummer) in self.digests
+
+    def __len__(self) -> int:
+        return len(self.digests)
+
+
+def registered_ydernumre(private: Path) -> RegisteredYdernumre | None:
+    """Every cluster's registered practices, or None when no register exists yet.
+
+    A register exists only with a key, so a missing key is the same hard error as for a
+    referral order; a register made with another key is one too (its practices could not be
+    recognised in free text).
+    """
+    registers = sorted((private / REGISTER_DIR).glob("*.json"))
+    if not registers:
+        return None
+    key = load_key(private, create=False)
+    digests: set[str] = set()
+    for path in registers:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("key_check") != key_check(key):
+            raise PseudonymKeyError(
+                f"the pseudonym register {path} was made with another key than the current one "
+                f"(${ENV_KEY} or the key file): its practices' ydernumre cannot be recognised. Use the "
+                "key it was made with, or move a register that does not belong here out of the folder.")
+        digests |= set(data.get("letters", {}))
+    return RegisteredYdernumre(key, frozenset(digests))

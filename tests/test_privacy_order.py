@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 
 from kiap_analysis.batch import run_orders
-from kiap_analysis.leakcheck import scan
+from kiap_analysis.leakcheck import scan, texts
+from kiap_analysis.pseudonyms import PseudonymRegister
 
-from conftest import write
+from conftest import TEST_KEY, TINY_SPEC, write
 
 pytestmark = pytest.mark.slow
 
@@ -95,3 +96,62 @@ def test_the_leak_check_stops_an_order_the_redactor_cannot_clean(inputs, workboo
     assert sorted(p.name for p in folder.iterdir()) == ["manifest.json", "run.log"]
     assert json.loads((folder / "manifest.json").read_text())["status"] == "failed"
     assert "12 34 56 78" not in (workbook.reports / "index.html").read_text()
+
+
+# Every form of an identifier the redactor must know (issue 16, point 2 and the practice-name
+# shapes of point 3), planted in free text -> what the report shows in its place.
+FORMS = {
+    "spørg svarholm om det": "spørg [navn] om det",  # a respondent's surname in lower case
+    "Svarholms forslag er godt": "[navn] forslag er godt",  # possessive
+    "karen sekretærsens bord": "[navn] bord",  # a listed name, lower case and possessive
+    "ring 21.31.41.51": "ring [telefon]", "ring 22 32 42 52": "ring [telefon]", "fax 23-33-43-53": "fax [telefon]",
+    "mobil 24344454": "mobil [telefon]", "tlf +45 2535 4555": "tlf [telefon]",
+    "se fil_0101901234.pdf": "se fil_[CPR].pdf", "pt x020290-1234": "pt x[CPR]",
+    "ydernr 048213 og yder-nr. 048 214": "ydernr [ydernummer] og yder-nr. [ydernummer]",  # no practice of the order
+    "praksis 061234 og 61235": "praksis [ydernummer] og [ydernummer]",  # another cluster's registered practices
+    "Lægerne Nordlys henviser mest": "[navn] henviser mest",  # unknown, written like a practice's name
+    "Dr. Bøgelund svarer aldrig": "[navn] svarer aldrig", "spørg læge Hjortshøj": "spørg [navn]",
+}
+KNOWN_PRACTICE_FORMS = {"Solbakkens læger er travle": "[navn] læger er travle",
+                        "lægerne solbakken igen": "[navn] igen"}
+PLANTED_FORMS = ["svarholm", "sekretærsen", "21.31.41.51", "22 32 42 52", "23-33-43-53", "24344454", "2535 4555",
+                 "0101901234", "020290-1234", "048213", "048 214", "061234", "61235", "nordlys", "bøgelund",
+                 "hjortshøj", "solbakken"]
+TINY_ORDER_FOR_FORMS = """
+  - id: forms-survey
+    cluster: Testklyngen
+    municipality: Test Kommune
+    package: tiny.yaml
+    survey: survey_tiny.csv
+    invited: 20
+    names: navne.txt
+"""
+
+
+def _survey(question: str, answers: list[str]) -> str:
+    people = ["Mette Svarholm", "Planted Respondentsen"]
+    rows = [f"{i};{people[i % 2]};p{i}@example.invalid;Gennemført;{question};{text}"
+            for i, text in enumerate(answers, start=1)]
+    return "Respondent;Navn;E-mail;Status;q1;q3\n" + "\n".join(rows) + "\n"
+
+
+def test_every_form_of_an_identifier_is_redacted_in_every_output(inputs, workbook):
+    # Another cluster's practices, registered by an earlier order.
+    PseudonymRegister(workbook.private, "Andenklyngen", TEST_KEY.encode()).assign(["061234", "061235"])
+    write(inputs / "survey.csv", _survey("I høj grad", [*FORMS, *KNOWN_PRACTICE_FORMS]))
+    write(inputs / "survey_tiny.csv", _survey("Enig", list(FORMS)))
+    write(inputs / "tiny.yaml", TINY_SPEC)
+    orders = write(inputs / "orders.yaml", ORDER.format(id="forms", extra="").replace("invited: 9", "invited: 20")
+                   + TINY_ORDER_FOR_FORMS)
+    report = run_orders(orders, workbook, workers=1, log=lambda *_: None)
+    assert [(o.order_id, o.status, o.error) for o in report.outcomes] == [("forms", "ok", ""),
+                                                                         ("forms-survey", "ok", "")]
+    leaks = [(name, value) for name, text in texts(workbook.reports) for value in PLANTED_FORMS
+             if value in " ".join(text.split()).casefold()]
+    assert leaks == []  # deck parts and chart workbooks unzipped, notebook, report, tables, logs
+    for order_id, forms in (("forms", FORMS | KNOWN_PRACTICE_FORMS), ("forms-survey", FORMS)):
+        html = (workbook.reports / order_id / "report.html").read_text()
+        assert [marked for marked in forms.values() if marked not in html] == []  # visibly redacted
+        cells = " | ".join(map(str, pd.read_parquet(workbook.processed / order_id / "responses.parquet")
+                               .to_numpy().ravel())).casefold()
+        assert [v for v in PLANTED_FORMS if v in cells] == []

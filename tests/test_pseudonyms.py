@@ -54,3 +54,21 @@ def test_key_is_created_once_with_a_message_and_missing_key_is_an_error(tmp_path
         load_key(tmp_path)
     monkeypatch.setenv(ENV_KEY, key.decode())
     assert load_key(tmp_path) == key
+
+
+def test_every_clusters_registered_ydernumre_are_recognised_by_their_digest(tmp_path, monkeypatch):
+    from kiap_analysis.pseudonyms import registered_ydernumre
+
+    monkeypatch.setenv(ENV_KEY, "secret")
+    assert registered_ydernumre(tmp_path) is None  # no register yet: nothing to recognise
+    PseudonymRegister(tmp_path, "Fjordklyngen", b"secret").assign(["111111", "222222"])
+    PseudonymRegister(tmp_path, "Åklyngen", b"secret").assign(["333333"])
+    known = registered_ydernumre(tmp_path)
+    assert len(known) == 3 and "333333" in known and "111111" in known and "444444" not in known
+    assert "111111" not in repr(known) and "secret" not in repr(known)
+    monkeypatch.setenv(ENV_KEY, "another")
+    with pytest.raises(PseudonymKeyError, match="was made with another key"):
+        registered_ydernumre(tmp_path)
+    monkeypatch.delenv(ENV_KEY)
+    with pytest.raises(PseudonymKeyError, match="the pseudonym key is missing"):
+        registered_ydernumre(tmp_path)
