@@ -199,8 +199,10 @@ def _leftmost_longest(found: Iterable[Found]) -> list[Found]:
 # Stretches that hold no readable text: data URIs and base64 runs (pictures; wrapped in lines
 # of 40 characters or more, the last line shorter), UUIDs, hex
 # addresses ('0x7f3a...'), digests and fingerprints (12 or more hex digits, letters among
-# them: the code version's '17d634a76dd2' would hold a phone number one time in ten).
+# them: the code version's '17d634a76dd2' would hold a phone number one time in ten), and
+# basic ISO 8601 time stamps ('20261201T224920', as in a batch run's id: the date is 8 digits).
 _OPAQUE = re.compile(
+    r"(?<![0-9A-Za-z])(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])T\d{4}(?:\d{2})?(?![0-9])|"
     r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+(?:(?:\\n|\r?\n)[A-Za-z0-9+/]{40,}={0,2})*"
     r"|(?<![0-9A-Za-z])[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}(?![0-9A-Za-z])"
     r"|(?<![0-9A-Za-z])0x[0-9a-fA-F]+"

@@ -117,6 +117,8 @@ SHA = hashlib.sha256(b"x").hexdigest()
     # papermill's time stamps (a ydernummer once equalled the microseconds)
     '"end_time": "2026-11-23T16:37:50.096711+00:00", "duration": 2.096711',
     "2026-11-23T16:37:50.048213Z",
+    # a batch run's id (a basic ISO 8601 time stamp: its date is 8 digits)
+    "private/runs/20261201T224920-26578-51f7a2/fjord", "20261201T2249",
     # digests, fingerprints, UUIDs, addresses and pictures
     f"sha256 {SHA}", "code 0.1.0+3f2a20304050", "0.1.0+0101901234ab", "{5C22544A-7EE6-4342-B048-20304050AAAA}",
     "12345678-0101-9012-3456-204820304050", "<Figure at 0x7f3a20304050>",
