@@ -64,8 +64,7 @@ class OrderRun:
             tables["referrals_per_1000"] = rates[RATE_TABLE_COLUMNS]  # rates already rounded
             if follow_up is not None and follow_up.referrals is not None:
                 tables["referrals_change"] = follow_up.referrals.round({"rate_ratio": 2, "rr_ci_low": 2,
-                                                                        "rr_ci_high": 2, "p_value": 4,
-                                                                        "p_adjusted": 4})
+                                                                        "rr_ci_high": 2})
         return tables
 
     def export(self) -> dict:
