@@ -6,13 +6,15 @@ notebook and ``kiap validate`` both start here.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 import pandera.errors
 
-from . import change, metrics, responses
+from . import change, funnel, metrics, responses
+from .claims import adjust
 from .clean.survey import CleanSurvey, clean_responses
 from .config import SETTINGS, Paths
 from .errors import InputError, KiapError, Problem, display_path
@@ -22,7 +24,15 @@ from .ingest.referrals import ListedIngest, ReferralIngest, read_listed_patients
 from .ingest.survey import SurveyIngest, read_survey
 from .orders import Order, load_orders, resolve_spec
 from .privacy import hidden_cells, redact_frame, suppress_referrals
-from .pseudonyms import PseudonymRegister, letter, load_key, practice_digest, practice_label, registered_ydernumre
+from .pseudonyms import (
+    PseudonymRegister,
+    letter,
+    load_key,
+    practice_digest,
+    practice_label,
+    registered_ydernumre,
+    respondent_digest,
+)
 from .redaction import Redactor
 from .spec import PackageSpec
 
@@ -34,6 +44,7 @@ class SurveyResult:
     summary: metrics.ResponseSummary
     tables: dict[str, pd.DataFrame]  # chart questions: tables/<id>.csv
     free_text: dict[str, list[str]]
+    links: dict[str, str] = field(default_factory=dict, repr=False)  # follow-ups: respondent_id -> keyed digest
 
 
 @dataclass
@@ -44,6 +55,11 @@ class ReferralResult:
     offers: list[str]
     warnings: list[Problem] = field(default_factory=list)
     raw_rates: pd.DataFrame | None = field(default=None, repr=False)  # before suppression (never shown)
+
+    @property
+    def funnels(self) -> dict[str, funnel.FunnelFit]:
+        """Per offer: the funnel's unrounded centre and the practices' overdispersion."""
+        return funnel.fit_offers(self.rates, metrics.CLUSTER)
 
     def hiding(self, cells: frozenset[tuple[str, str]]) -> ReferralResult:
         """The same result with these (practice, offer) cells hidden too."""
@@ -81,6 +97,8 @@ class FollowUpChange:
     referrals: pd.DataFrame | None  # change.referral_change table
     warnings: list[Problem] = field(default_factory=list)
     period_days: tuple[int, int] | None = None  # the baseline's and the follow-up's period lengths
+    claims: int = 0  # tested changes, Holm-adjusted together (claims.adjust)
+    linked: int = 0  # respondents linked between the rounds (their paired answers are tested)
 
     @property
     def periods_differ(self) -> bool:
@@ -215,12 +233,14 @@ def analyse_referrals(
 
 
 def publishable_rates(rates: pd.DataFrame, also_hide: frozenset[tuple[str, str]] = frozenset()) -> pd.DataFrame:
-    """Small counts suppressed (plus ``also_hide``), each practice placed in its funnel, and the
-    rates rounded to what is published: a count divided by an exact rate would give back the
-    practice's listed patients, which are public and would undo its letter."""
+    """Small counts suppressed (plus ``also_hide``), each practice placed in its funnel (against
+    the unrounded cluster rate), and the rates and expected counts rounded to what is published:
+    a count divided by an exact rate would give back the practice's listed patients, which are
+    public and would undo its letter."""
     out = suppress_referrals(rates, SETTINGS.min_count, metrics.CLUSTER, also_hide)
-    out["funnel"] = funnel_flags(out)
-    rate_columns = ["rate_per_1000", "ci_low", "ci_high"]
+    placed = funnel.positions(out, funnel.fit_offers(out, metrics.CLUSTER), metrics.CLUSTER)
+    out[list(placed.columns)] = placed
+    rate_columns = ["rate_per_1000", "ci_low", "ci_high", "expected"]
     out[rate_columns] = out[rate_columns].round(SETTINGS.rate_decimals)
     return out
 
@@ -238,20 +258,6 @@ def align_suppression(before: ReferralResult, after: ReferralResult) -> tuple[Re
         if hidden == cells:
             return before, after
         cells = hidden
-
-
-def funnel_flags(rates: pd.DataFrame) -> list[str]:
-    """Per row: where the practice lies against its offer's funnel limits ('' inside)."""
-    cluster = rates[rates["practice"] == metrics.CLUSTER].set_index("offer")
-    flags = []
-    for row in rates.itertuples():
-        total = cluster.loc[row.offer]
-        if row.practice == metrics.CLUSTER or not row.is_rate_computed or not total["is_rate_computed"]:
-            flags.append("")
-        else:
-            flags.append(metrics.funnel_position(int(row.referrals), int(row.listed_patients),
-                                                 float(total["rate_per_1000"])))
-    return flags
 
 
 def _analyse_round(order: Order, spec: PackageSpec, referral_inputs, letters, redactor) -> RoundResult:
@@ -376,6 +382,10 @@ def analyse_order(
     current = results[-1]
     baseline = results[0] if len(results) == 2 else None
     follow_up = None
+    if baseline is not None and baseline.survey is not None and current.survey is not None:
+        key = secrets.token_bytes(32) if dry_run else load_key(paths.private)  # validate keeps nothing
+        for rnd in (baseline, current):
+            rnd.survey.links = respondent_links(rnd.survey, key)
     if baseline is not None:
         if baseline.referrals is not None and current.referrals is not None:
             aligned = align_suppression(baseline.referrals, current.referrals)
@@ -394,11 +404,32 @@ def analyse_order(
                          follow_up)
 
 
+def respondent_links(survey: SurveyResult, key: bytes) -> dict[str, str]:
+    """respondent_id -> HMAC digest of what links the respondent between rounds (kept respondents)."""
+    keys = survey.ingest.link_keys
+    return {rid: respondent_digest(key, keys[rid]) for rid in survey.clean.responses["respondent_id"] if rid in keys}
+
+
+def _offer_warnings(baseline: RoundResult, current: RoundResult, orders_file: str) -> list[Problem]:
+    """An offer in one round's referral data only (new, or renamed): shown for that round, not compared."""
+    warnings = []
+    before, after = baseline.referrals.offers, current.referrals.offers
+    for offer, where, other in [*((o, "follow-up", "baseline") for o in after if o not in before),
+                                *((o, "baseline", "follow-up") for o in before if o not in after)]:
+        warnings.append(Problem(orders_file, f"offer '{offer}' is only in the {where}'s referral data (new or "
+                                f"renamed): it is shown for the {where} only, without a change since the {other}",
+                                "if the municipality renamed it, add the old name to the offer's aliases in the "
+                                "package spec", line=current.order.line, column="referrals", severity="warning"))
+    return warnings
+
+
 def compare_rounds(baseline: RoundResult, current: RoundResult, orders_file: str) -> FollowUpChange:
     """Survey and referral change between a baseline and its follow-up (pure)."""
     matches = change.match_questions(baseline.spec, current.spec)
     warnings = []
     survey: dict[str, pd.DataFrame] = {}
+    pairs = (change.linked_pairs(baseline.survey.links, current.survey.links)
+             if baseline.survey is not None and current.survey is not None else [])
     if current.survey is not None:
         before_tables = baseline.survey.tables if baseline.survey is not None else {}
         for qid, table in current.survey.tables.items():
@@ -410,8 +441,12 @@ def compare_rounds(baseline: RoundResult, current: RoundResult, orders_file: str
                     f"({', '.join(match.differences)}): both rounds are shown side by side without a "
                     "change statement", "keep a repeated question's wording and scale, or give a new "
                     "question a new id", line=current.order.line, severity="warning"))
+            paired = None
+            if pairs and match.status == change.SAME:
+                paired = change.paired_counts(question, baseline.survey.clean.responses,
+                                              current.survey.clean.responses, pairs)
             survey[qid] = change.survey_change(question, before_tables.get(qid), table, match,
-                                               SETTINGS.min_change_base, SETTINGS.change_alpha)
+                                               SETTINGS.min_change_base, paired)
     if baseline.survey is not None and current.survey is not None:
         for question in baseline.spec.questions:
             if question.has_chart and question.id not in current.spec.question_ids():
@@ -431,9 +466,12 @@ def compare_rounds(baseline: RoundResult, current: RoundResult, orders_file: str
                                     f"{days[1]}: the rate ratio is per patient and day, the rates per period",
                                     "compare periods of the same length where you can", line=current.order.line,
                                     column="period", severity="warning"))
+        warnings += _offer_warnings(baseline, current, orders_file)
         referrals = change.referral_change(baseline.referrals.rates, current.referrals.rates, metrics.CLUSTER,
                                            SETTINGS.confidence, days or (1, 1))
-    return FollowUpChange({q: m for q, m in matches.items() if q in survey}, survey, referrals, warnings, days)
+    survey, referrals, claims = adjust(survey, referrals, SETTINGS.change_alpha)
+    return FollowUpChange({q: m for q, m in matches.items() if q in survey}, survey, referrals, warnings, days,
+                          claims, len(pairs))
 
 
 def _period_days(baseline: Order, follow_up: Order) -> tuple[int, int] | None:

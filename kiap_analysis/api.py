@@ -51,7 +51,7 @@ _DRAW: dict[str, Callable[[ChartSpec, Axes], Axes]] = {
     "choice": lambda c, ax: charts.plot_choice_shares(c.data, ax=ax),
     "offer_rates": lambda c, ax: charts.plot_offer_rates(c.data, ax=ax),
     "practice_rates": lambda c, ax: charts.plot_referral_rates(c.data, cluster_rate=c.cluster_rate, ax=ax),
-    "funnel": lambda c, ax: charts.plot_funnel(c.data, cluster_rate=c.cluster_rate, ax=ax),
+    "funnel": lambda c, ax: charts.plot_funnel(c.data, cluster_rate=c.cluster_rate, fit=c.funnel, ax=ax),
 }
 
 

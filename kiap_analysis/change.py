@@ -1,18 +1,22 @@
 """Follow-up orders: what changed since the baseline, and whether it is more than chance.
 
-Pure functions on the tables of two rounds (``metrics`` tables and suppressed rate tables).
-Rules (docs/follow-up.md):
+Pure functions on the tables of two rounds (``metrics`` tables, cleaned responses and
+suppressed rate tables). Rules (docs/follow-up.md):
 
 - Questions are matched by id. A question whose wording, type, scale or options changed is
   shown side by side but never gets a change statement; a question new at follow-up has
   nothing to compare with.
 - Survey: one test per Likert item (the share in the scale's two highest levels, of all
   who answered the item, 'Ved ikke' included, as on the chart) and per option of a choice
-  question ('Ved ikke' options aside): a two-sided two-proportion test with continuity
-  correction (R's ``prop.test``), Holm-adjusted within the question. Only where both bases
-  reach the minimum; otherwise "too few".
-- Referrals: the cluster's rate ratio (follow-up / baseline) per offer with an exact
-  conditional (binomial) interval, and practices moving across the funnel limits.
+  question ('Ved ikke' options aside). Where most respondents are linked between the rounds
+  the paired answers get the exact McNemar test; otherwise the two-sided two-proportion test
+  with continuity correction (R's ``prop.test``). Only where both bases reach the minimum;
+  otherwise "too few".
+- Referrals: the cluster's rate ratio (follow-up / baseline) per offer, for all practices and
+  for the practices in both rounds, with an exact conditional (binomial) interval, widened
+  for overdispersion where the practices differ more than chance explains; each practice's
+  position in both rounds' funnels (a position, not a test of change).
+- Verdicts come from ``claims.adjust``, which Holm-adjusts every claim of the follow-up once.
 """
 
 from __future__ import annotations
@@ -21,25 +25,43 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
-from scipy.special import betaincinv, ndtr
+from scipy.special import bdtr, bdtrc, betaincinv, ndtr, ndtri
 
 from . import formatting as fmt
+from . import funnel
+from .claims import (
+    DECREASE,
+    DIRECTION,
+    INCREASE,
+    NO_CHANGE,
+    NOT_COMPARABLE,
+    PENDING,
+    RATE_NOT_COMPUTED,
+    TOO_FEW,
+    holm,
+    p_pair,
+    p_text,
+)
+from .config import SETTINGS
+from .responses import question_slots
 from .spec import PackageSpec, Question
+
+# The wording lives in ``claims``; re-exported for the callers of this module.
+__all__ = ["DECREASE", "INCREASE", "NOT_COMPARABLE", "NO_CHANGE", "RATE_NOT_COMPUTED", "TOO_FEW", "holm", "p_text"]
 
 SAME, CHANGED, NEW = "same", "changed", "new"
 DONT_KNOW_LABELS = {"ved ikke", "ved ikke/ønsker ikke at svare", "kan ikke vurdere"}  # never tested
 
-INCREASE, DECREASE, NO_CHANGE = "steget", "faldet", "ingen sikker ændring"
-TOO_FEW = "for få svar til at vurdere en ændring"
-NOT_COMPARABLE = "spørgsmålet er ændret; ændringen vurderes ikke"
-RATE_NOT_COMPUTED = "ikke beregnet"
+PAIRED, UNPAIRED = "parret (McNemar)", "to stikprøver (prop.test)"
 
 CHANGE_COLUMNS = ["question_id", "item", "category", "is_tested",
                   "n_baseline", "base_baseline", "pct_baseline",
                   "n_follow_up", "base_follow_up", "pct_follow_up",
-                  "change_pct_points", "p_value", "assessment"]
+                  "change_pct_points", "test", "n_pairs", "p_value", "p_adjusted", "assessment"]
 ROUND_COLUMNS = ["n", "base", "pct"]
+PAIR_COLUMNS = ["item", "category", "n_pairs", "up", "down"]
 
 
 # --------------------------------------------------------------------------- statements
@@ -52,7 +74,8 @@ class Statement:
     """One sentence on a change, with what kind of finding it is."""
 
     text: str
-    kind: str  # CHANGE (passes its test) | NO_CHANGE_SEEN | UNCLEAR (too few, changed question) | FUNNEL | INFO
+    kind: str  # CHANGE (passes its test) | NO_CHANGE_SEEN | UNCLEAR (too few, changed question)
+    # | FUNNEL (positions in the funnels, no test of change) | INFO (membership, period lengths)
 
 
 # --------------------------------------------------------------------------- questions
@@ -98,6 +121,7 @@ def match_questions(baseline: PackageSpec, follow_up: PackageSpec) -> dict[str, 
     return found
 
 
+
 # --------------------------------------------------------------------------- tests
 
 
@@ -121,6 +145,16 @@ def two_proportion_test(x1: int, n1: int, x2: int, n2: int) -> float:
         return 1.0
     z = excess / math.sqrt(pooled * (1 - pooled) * inverse)
     return float(2 * ndtr(-z))
+
+
+def mcnemar_exact(up: int, down: int) -> float:
+    """Two-sided exact McNemar p-value of paired yes/no answers (R: ``binom.test(up, up + down)``,
+    or ``mcnemar.exact`` of exact2x2): given the up + down respondents who changed their answer,
+    'up' is Binomial(up + down, 1/2) when nothing changed; p = twice the smaller tail."""
+    changed = up + down
+    if changed == 0:
+        return 1.0
+    return float(min(1.0, 2.0 * bdtr(min(up, down), changed, 0.5)))
 
 
 def top_two(question: Question) -> tuple[str, ...]:
@@ -149,45 +183,96 @@ def _tested_rows(question: Question, table: pd.DataFrame) -> pd.DataFrame:
     return table[~table["category"].isin(dont_know)]
 
 
-def holm(p_values: list[float]) -> list[float]:
-    """Holm's step-down adjustment of the p-values that are not NaN (NaN stays NaN)."""
-    tested = sorted((p, i) for i, p in enumerate(p_values) if not math.isnan(p))
-    adjusted = list(p_values)
-    running, m = 0.0, len(tested)
-    for rank, (p, i) in enumerate(tested):
-        running = max(running, min(1.0, (m - rank) * p))
-        adjusted[i] = running
-    return adjusted
-
-
 def p_value(x1: int, n1: int, x2: int, n2: int, min_base: int) -> float:
-    """The test's p-value, or NaN where a base is under the minimum."""
+    """The two-sample test's p-value, or NaN where a base is under the minimum."""
     return math.nan if min(n1, n2) < min_base else two_proportion_test(x1, n1, x2, n2)
 
 
-def verdict(p: float, share_before: float, share_after: float, alpha: float) -> str:
-    """The assessment of a (possibly adjusted) p-value; NaN means too few answers."""
-    if math.isnan(p):
-        return TOO_FEW
-    if p >= alpha:
-        return NO_CHANGE
-    return INCREASE if share_after > share_before else DECREASE
+# --------------------------------------------------------------------------- linked respondents
 
 
-def assess(x1: int, n1: int, x2: int, n2: int, min_base: int, alpha: float) -> tuple[float, str]:
-    """(p-value or NaN, assessment) for baseline x1/n1 against follow-up x2/n2."""
-    p = p_value(x1, n1, x2, n2, min_base)
-    return p, verdict(p, x1 / n1, x2 / n2, alpha)
+def indicators(responses: pd.DataFrame, question: Question) -> dict[tuple[str, str], pd.Series]:
+    """Per tested (item, category): 1.0 / 0.0 per respondent (index: respondent_id), NaN for
+    a respondent outside that row's base (the same bases as the chart's table)."""
+    frame = responses.set_index("respondent_id")
+    found: dict[tuple[str, str], pd.Series] = {}
+    if question.type in ("likert", "likert_grid"):
+        for slot in question_slots(question):
+            answers = frame[slot.column]
+            found[(slot.item.label if slot.item else "", top_two_label(question))] = (
+                answers.isin(top_two(question)).astype(float).where(answers.notna()))
+    elif question.type == "multi_choice":
+        ticks = {slot.option.label: frame[slot.column].fillna(False).astype(bool) for slot in question_slots(question)}
+        in_base = frame["is_complete"].astype(bool) | pd.concat(ticks.values(), axis=1).any(axis=1)
+        for label, ticked in ticks.items():
+            found[("", label)] = ticked.astype(float).where(in_base)
+    else:
+        answers = frame[question.id]
+        for category in question.categories:
+            found[("", category)] = (answers == category).astype(float).where(answers.notna())
+    return found
+
+
+def linked_pairs(before: dict[str, str], after: dict[str, str]) -> list[tuple[str, str]]:
+    """(baseline respondent_id, follow-up respondent_id) of respondents whose link digest
+    occurs once in each round (a digest shared by two respondents of a round links neither)."""
+    def unique(links: dict[str, str]) -> dict[str, str]:
+        counts = pd.Series(list(links.values()), dtype=object).value_counts()
+        return {digest: rid for rid, digest in links.items() if counts[digest] == 1}
+
+    first, second = unique(before), unique(after)
+    return [(first[d], second[d]) for d in first if d in second]
+
+
+def paired_counts(question: Question, before: pd.DataFrame, after: pd.DataFrame,
+                  pairs: list[tuple[str, str]]) -> pd.DataFrame:
+    """Per tested row: linked respondents in both rounds' bases (n_pairs), and those who moved
+    into the share (up) or out of it (down). ``before``/``after``: cleaned responses."""
+    first, second = indicators(before, question), indicators(after, question)
+    b_ids = [b for b, _ in pairs]
+    a_ids = [a for _, a in pairs]
+    rows = []
+    for key, was in first.items():
+        if key not in second:
+            continue
+        x = was.reindex(b_ids).to_numpy(float)
+        y = second[key].reindex(a_ids).to_numpy(float)
+        both = ~(np.isnan(x) | np.isnan(y))
+        rows.append((*key, int(both.sum()), int(((x == 0) & (y == 1) & both).sum()),
+                     int(((x == 1) & (y == 0) & both).sum())))
+    return pd.DataFrame(rows, columns=PAIR_COLUMNS)
+
+
+def _sign(value: float) -> float:
+    return float((value > 0) - (value < 0))
+
+
+def _row_test(row, pairs: dict[tuple[str, str], tuple[int, int, int]], min_base: int):
+    """(test, n_pairs, raw p, direction) of one tested row.
+
+    Paired where at least ``min_base`` linked respondents are in both bases and they make up
+    at least half of each round's base; else the two-sample test (which ignores the positive
+    correlation of repeated answers, so it errs on the cautious side). The direction is the
+    shown shares' (a paired result pointing the other way is no claim)."""
+    n1, n2 = int(row.base_baseline), int(row.base_follow_up)
+    if min(n1, n2) < min_base:
+        return "", pd.NA, math.nan, 0.0
+    shares = _sign(row.pct_follow_up - row.pct_baseline)
+    n_pairs, up, down = pairs.get((row.item, row.category), (0, 0, 0))
+    if n_pairs >= min_base and 2 * n_pairs >= max(n1, n2):
+        return PAIRED, n_pairs, mcnemar_exact(up, down), shares if _sign(up - down) == shares else 0.0
+    return UNPAIRED, n_pairs, two_proportion_test(int(row.n_baseline), n1, int(row.n_follow_up), n2), shares
 
 
 def survey_change(question: Question, before: pd.DataFrame | None, after: pd.DataFrame,
-                  match: QuestionMatch, min_base: int, alpha: float = 0.05) -> pd.DataFrame:
-    """Both rounds side by side per item and category, with tested rows assessed.
+                  match: QuestionMatch, min_base: int, pairs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Both rounds side by side per item and category, with tested rows given their test.
 
     ``before``/``after``: the question's tables (question_id, item, category, n, base, pct);
-    ``before`` is None for a question new at follow-up. Category rows carry both rounds'
-    figures; tested rows (top-two share of a scale item, or each option) add the p-value
-    and the assessment.
+    ``before`` is None for a question new at follow-up. ``pairs``: ``paired_counts`` of the
+    linked respondents, if any. Tested rows (top-two share of a scale item, or each option)
+    get the test, the raw p-value and the direction; ``claims.adjust`` then adjusts the
+    p-values of the whole follow-up and words the assessment.
     """
     empty = pd.DataFrame(columns=["question_id", "item", "category", *ROUND_COLUMNS])
     before = empty if before is None else before
@@ -209,20 +294,24 @@ def survey_change(question: Question, before: pd.DataFrame | None, after: pd.Dat
     out["change_pct_points"] = (out["pct_follow_up"] - out["pct_baseline"]).round(1)
     if match.status != SAME:  # no change figure for a changed or new question
         out["change_pct_points"] = math.nan
-    raw = []
+    by_row = {} if pairs is None else {(r.item, r.category): (r.n_pairs, r.up, r.down) for r in pairs.itertuples()}
+    results = []
     for row in out.itertuples():
         if row.is_tested and not (pd.isna(row.base_baseline) or pd.isna(row.base_follow_up)):
-            raw.append(p_value(int(row.n_baseline), int(row.base_baseline), int(row.n_follow_up),
-                               int(row.base_follow_up), min_base))
+            results.append(_row_test(row, by_row, min_base))
         else:
-            raw.append(math.nan)
-    out["p_value"] = holm(raw)
+            results.append(("", pd.NA, math.nan, 0.0))
+    out["test"] = [r[0] for r in results]
+    out["n_pairs"] = pd.array([r[1] for r in results], dtype="Int64")
+    out["p_value"] = [r[2] for r in results]
+    out["p_adjusted"] = math.nan
+    out[DIRECTION] = [r[3] for r in results]
     assessments = []
     for row in out.itertuples():
         if not row.is_tested:
             assessments.append(NOT_COMPARABLE if match.status == CHANGED else "")
         else:
-            assessments.append(verdict(row.p_value, row.pct_baseline, row.pct_follow_up, alpha))
+            assessments.append(TOO_FEW if math.isnan(row.p_value) else PENDING)
     out["assessment"] = assessments
     if match.status == NEW:
         out["assessment"] = ""
@@ -232,19 +321,23 @@ def survey_change(question: Question, before: pd.DataFrame | None, after: pd.Dat
     out["_item"] = out["item"].map(item_order)
     out["_category"] = out["category"].map(category_order).fillna(len(category_order))
     out = out.sort_values(["_item", "is_tested", "_category"], kind="stable").drop(columns=["_item", "_category"])
-    return out[CHANGE_COLUMNS].reset_index(drop=True)
+    return out[[*CHANGE_COLUMNS, DIRECTION]].reset_index(drop=True)
 
 
-def p_text(p: float) -> str:
-    """'p = 0,012' or 'p < 0,001' (Danish decimal comma)."""
-    if p < 0.001:
-        return "p < 0,001"
-    return f"p = {fmt.number(p, 3)}"
+def published(table: pd.DataFrame) -> pd.DataFrame:
+    """A survey change table as written and shown (without its working columns)."""
+    return table[[c for c in CHANGE_COLUMNS if c in table]]
+
+
+def _test_note(row) -> str:
+    """'(parret test af de 20, der svarede begge gange; p = 0,004; justeret p = 0,031)'."""
+    prefix = f"parret test af de {row.n_pairs}, der svarede begge gange; " if row.test == PAIRED else ""
+    return f"({prefix}{p_pair(row.p_value, row.p_adjusted)})"
 
 
 def survey_statements(question: Question, change: pd.DataFrame, match: QuestionMatch,
                       baseline_label: str, min_base: int) -> list[Statement]:
-    """Plain-Danish sentences on a question's change."""
+    """Plain-Danish sentences on a question's change (verdicts as ``claims.adjust`` gave them)."""
     if match.status == NEW:
         return [Statement(f"Spørgsmålet er nyt siden {baseline_label}; der er intet at sammenligne med.", INFO)]
     if match.status == CHANGED:
@@ -267,7 +360,7 @@ def survey_statements(question: Question, change: pd.DataFrame, match: QuestionM
         if row.item:
             what += f" ({row.item})"
         lines.append(Statement(f"{what}, er {row.assessment} fra {fmt.percent(row.pct_baseline)} til "
-                               f"{fmt.percent(row.pct_follow_up)} ({p_text(row.p_value)}).", CHANGE))
+                               f"{fmt.percent(row.pct_follow_up)} {_test_note(row)}.", CHANGE))
     if not lines:
         few = (tested["assessment"] == TOO_FEW).any()
         lines.append(Statement(f"Ingen sikker ændring siden {baseline_label}" + (
@@ -284,6 +377,11 @@ def danish_differences(match: QuestionMatch) -> str:
 
 
 # --------------------------------------------------------------------------- referrals
+
+EXACT, OVERDISPERSED = "eksakt (betinget binomial)", "kvasi-Poisson (justeret for overspredning)"
+BOTH_ROUNDS = "Praksis med i begge runder"
+IN_BOTH, JOINED, LEFT = "i begge runder", "ny siden baseline", "ikke med i opfølgningen"
+POISSON_LIMITS, ADJUSTED_LIMITS = "Poisson", "justeret for overspredning"
 
 
 def rate_ratio(follow_up: int, follow_up_patients: int, baseline: int, baseline_patients: int,
@@ -308,111 +406,241 @@ def rate_ratio(follow_up: int, follow_up_patients: int, baseline: int, baseline_
     return ratio, low, high
 
 
-def _inside(flag: object) -> bool:
-    return not flag
+def rate_ratio_p(follow_up: int, follow_up_exposure: float, baseline: int, baseline_exposure: float) -> float:
+    """Two-sided exact conditional p-value of rate ratio 1 (R: ``poisson.test(c(a, b), c(Ta, Tb))``
+    with its central p): under no change a is Binomial(a + b, Ta / (Ta + Tb)); p = twice the
+    smaller tail, the test the Clopper-Pearson interval of ``rate_ratio`` inverts."""
+    a, n = follow_up, follow_up + baseline
+    share = follow_up_exposure / (follow_up_exposure + baseline_exposure)
+    lower = float(bdtr(a, n, share))
+    upper = float(bdtrc(a - 1, n, share)) if a >= 1 else 1.0
+    return min(1.0, 2.0 * min(lower, upper))
 
 
-def funnel_move(before: pd.Series | None, after: pd.Series | None) -> str:
-    """How a practice moved against the funnel limits between the rounds (Danish)."""
-    if before is None:
-        return "ny praksis"
-    if after is None:
-        return "ikke med i opfølgningen"
-    if not (bool(before["is_rate_computed"]) and bool(after["is_rate_computed"])):
-        return "kan ikke vurderes"
-    was_in, is_in = _inside(before["funnel"]), _inside(after["funnel"])
-    if was_in and not is_in:
-        return "nu uden for grænserne"
-    if is_in and not was_in:
-        return "nu inden for grænserne"
-    return "uændret inden for grænserne" if is_in else "fortsat uden for grænserne"
+def quasi_poisson_ratio(follow_up: int, follow_up_exposure: float, baseline: int, baseline_exposure: float,
+                        phi: tuple[float, float], level: float = 0.95) -> tuple[float, float, float, float]:
+    """(ratio, low, high, p) with the variance of each round's total scaled by its phi
+    (quasi-Poisson: Var = phi x mean): log ratio +/- z sqrt(phi_b / b + phi_a / a)."""
+    a, b = follow_up, baseline
+    ratio = (a / follow_up_exposure) / (b / baseline_exposure)
+    se = math.sqrt(phi[0] / b + phi[1] / a)
+    z = float(ndtri(1 - (1 - level) / 2))
+    p = float(2 * ndtr(-abs(math.log(ratio)) / se))
+    return ratio, ratio * math.exp(-z * se), ratio * math.exp(z * se), p
+
+
+def compare_rates(follow_up: int, follow_up_exposure: float, baseline: int, baseline_exposure: float,
+                  phi: tuple[float, float] = (1.0, 1.0), level: float = 0.95):
+    """(ratio, low, high, p, method): exact where neither round is overdispersed (phi 1),
+    else quasi-Poisson with the rounds' phi. NaN where a count is 0 and no interval is exact."""
+    a, b = follow_up, baseline
+    if b == 0:
+        return math.nan, math.nan, math.nan, math.nan, ""
+    if phi == (1.0, 1.0) or a == 0:
+        ratio, low, high = rate_ratio(a, follow_up_exposure, b, baseline_exposure, level)
+        return ratio, low, high, rate_ratio_p(a, follow_up_exposure, b, baseline_exposure), EXACT
+    return (*quasi_poisson_ratio(a, follow_up_exposure, b, baseline_exposure, phi, level), OVERDISPERSED)
+
+
+def _phi(fits: dict[str, funnel.FunnelFit], offer: str) -> float:
+    """The phi a round's total is scaled by: the practices' phi where they are overdispersed, else 1."""
+    fit = fits.get(offer)
+    return max(1.0, fit.spread.phi) if fit is not None and fit.is_adjusted else 1.0
+
+
+def _drawn(row, fit: funnel.FunnelFit | None) -> str:
+    """A practice's position against the limits its slide draws (adjusted when overdispersed)."""
+    if row is None:
+        return ""
+    return row["funnel_adjusted"] if fit is not None and fit.is_adjusted else row["funnel"]
+
+
+def membership(before: pd.DataFrame, after: pd.DataFrame, cluster: str) -> dict[str, str]:
+    """Practice -> IN_BOTH, JOINED or LEFT, from the practices in each round's data."""
+    first = set(before["practice"]) - {cluster}
+    second = set(after["practice"]) - {cluster}
+    ordered = list(dict.fromkeys([*before["practice"], *after["practice"]]))
+    return {p: IN_BOTH if p in first and p in second else (JOINED if p in second else LEFT)
+            for p in ordered if p != cluster}
 
 
 REFERRAL_CHANGE_COLUMNS = [
-    "practice", "offer",
+    "practice", "offer", "membership",
     "referrals_baseline", "rate_per_1000_baseline", "ci_low_baseline", "ci_high_baseline", "funnel_baseline",
     "referrals_follow_up", "rate_per_1000_follow_up", "ci_low_follow_up", "ci_high_follow_up", "funnel_follow_up",
-    "funnel_change", "rate_ratio", "rr_ci_low", "rr_ci_high", "assessment"]
+    "rate_ratio", "rr_ci_low", "rr_ci_high", "rr_method", "p_value", "p_adjusted", "assessment"]
+
+
+def _usable(row) -> bool:
+    """In the cluster's rate: the practice has listed patients."""
+    return row is not None and pd.notna(row["listed_patients"]) and float(row["listed_patients"]) > 0
+
+
+def _both_rounds_totals(b_rows: pd.DataFrame, a_rows: pd.DataFrame, cluster: str):
+    """(follow-up count, patients, baseline count, patients) of the practices in both rounds'
+    cluster rates, or a reason why none is given. Only given when every practice left out is
+    shown in its round: a hidden count would follow from the difference to the cluster's total."""
+    b_idx, a_idx = b_rows.set_index("practice"), a_rows.set_index("practice")
+    usable = {name: {p for p, r in idx.iterrows() if p != cluster and _usable(r)}
+              for name, idx in (("b", b_idx), ("a", a_idx))}
+    both = usable["b"] & usable["a"]
+    if not both:
+        return "ingen praksis er med i begge runder"
+    for name, idx in (("b", b_idx), ("a", a_idx)):
+        left_out = usable[name] - both
+        if idx.loc[list(left_out), "is_suppressed"].astype(bool).any():
+            return "en praksis, der kun er med i én runde, har et skjult tal"
+    ordered = sorted(both)
+    return (int(a_idx.loc[ordered, "referrals"].sum()), int(a_idx.loc[ordered, "listed_patients"].sum()),
+            int(b_idx.loc[ordered, "referrals"].sum()), int(b_idx.loc[ordered, "listed_patients"].sum()))
+
+
+def _ratio_fields(a: int, a_patients: int, b: int, b_patients: int, days: tuple[int, int],
+                  phi: tuple[float, float], level: float) -> dict:
+    ratio, low, high, p, method = compare_rates(a, a_patients * days[1], b, b_patients * days[0], phi, level)
+    if not math.isfinite(ratio):
+        return {"rate_ratio": math.nan, "rr_ci_low": math.nan, "rr_ci_high": math.nan, "rr_method": "",
+                "p_value": math.nan, "assessment": RATE_NOT_COMPUTED}
+    return {"rate_ratio": ratio, "rr_ci_low": low, "rr_ci_high": high, "rr_method": method, "p_value": p,
+            "assessment": PENDING}
 
 
 def referral_change(before: pd.DataFrame, after: pd.DataFrame, cluster: str, level: float = 0.95,
                     days: tuple[int, int] = (1, 1)) -> pd.DataFrame:
-    """Per practice and offer both rounds' rates; per offer the cluster's rate ratio.
+    """Per practice and offer both rounds' rates and funnel positions; per offer the cluster's
+    rate ratio, and where membership changed also that of the practices in both rounds.
 
-    Inputs are suppressed rate tables (``privacy.suppress_referrals`` with the same
-    pattern in both rounds): hidden cells stay hidden ('<5'/'skjult', no rate), and a rate
-    ratio is only given where both cluster totals are shown. ``days``: the lengths of the
-    baseline's and the follow-up's periods, which the rate ratio adjusts for.
+    Inputs are suppressed rate tables (``privacy.suppress_referrals`` with the same pattern in
+    both rounds, funnel positions placed): hidden cells stay hidden ('<5'/'skjult', no rate),
+    and a rate ratio is only given where both cluster totals are shown. ``days``: the lengths
+    of the baseline's and the follow-up's periods, which the rate ratio adjusts for. Funnel
+    positions are against the limits each round's slide draws (``limits_*`` on the cluster
+    rows says which). Raw p-values; ``claims.adjust`` adds the adjusted ones and the verdicts.
     """
     rows = []
     offers = list(dict.fromkeys([*after["offer"], *before["offer"]]))
-    practices = list(dict.fromkeys([*before["practice"], *after["practice"]]))
-    practices = [p for p in practices if p != cluster] + [cluster]
+    members = membership(before, after, cluster)
+    fits = (funnel.fit_offers(before, cluster), funnel.fit_offers(after, cluster))
     b_idx = before.set_index(["practice", "offer"])
     a_idx = after.set_index(["practice", "offer"])
     for offer in offers:
-        for practice in practices:
+        for practice in [*members, cluster]:
             b = b_idx.loc[(practice, offer)] if (practice, offer) in b_idx.index else None
             a = a_idx.loc[(practice, offer)] if (practice, offer) in a_idx.index else None
             if a is None and b is None:
                 continue
-            row = {"practice": practice, "offer": offer}
-            for suffix, rnd in (("baseline", b), ("follow_up", a)):
+            row = {"practice": practice, "offer": offer, "membership": members.get(practice, ""),
+                   "assessment": "", "rr_method": ""}
+            for suffix, rnd, fit in (("baseline", b, fits[0].get(offer)), ("follow_up", a, fits[1].get(offer))):
                 row[f"referrals_{suffix}"] = rnd["referrals_shown"] if rnd is not None else ""
                 for col in ("rate_per_1000", "ci_low", "ci_high"):
                     row[f"{col}_{suffix}"] = float(rnd[col]) if rnd is not None else math.nan
-                row[f"funnel_{suffix}"] = rnd["funnel"] if rnd is not None else ""
-            ratio = low = high = math.nan
+                row[f"funnel_{suffix}"] = _drawn(rnd, fit) if practice != cluster else (
+                    "" if fit is None else (ADJUSTED_LIMITS if fit.is_adjusted else POISSON_LIMITS))
             if practice == cluster:
-                row["funnel_change"] = ""
                 shown = (a is not None and b is not None and bool(a["is_rate_computed"])
                          and bool(b["is_rate_computed"]))
-                if shown:
-                    ratio, low, high = rate_ratio(int(a["referrals"]), int(a["listed_patients"]),
-                                                  int(b["referrals"]), int(b["listed_patients"]), level,
-                                                  follow_up_days=days[1], baseline_days=days[0])
-                if not math.isfinite(ratio):
-                    verdict = RATE_NOT_COMPUTED
-                elif low > 1:
-                    verdict = INCREASE
-                elif high < 1:
-                    verdict = DECREASE
-                else:
-                    verdict = NO_CHANGE
-                row["assessment"] = verdict
-            else:
-                row["funnel_change"] = funnel_move(b, a)
-                row["assessment"] = ""
-            row.update(rate_ratio=ratio, rr_ci_low=low, rr_ci_high=high)
+                phi = (_phi(fits[0], offer), _phi(fits[1], offer))
+                row.update(_ratio_fields(int(a["referrals"]), int(a["listed_patients"]), int(b["referrals"]),
+                                         int(b["listed_patients"]), days, phi, level) if shown
+                           else _ratio_fields(0, 1, 0, 1, days, phi, level))
+                rows.append(row)
+                if any(m != IN_BOTH for m in members.values()):
+                    rows.append(_both_rounds_row(before, after, offer, cluster, days, phi, level, shown))
+                continue
             rows.append(row)
     return pd.DataFrame(rows, columns=REFERRAL_CHANGE_COLUMNS)
 
 
-def referral_statements(change: pd.DataFrame, cluster: str, offer: str | None = None) -> list[Statement]:
-    """Danish sentences: the cluster's rate ratio per offer and practices crossing the limits."""
-    lines = []
-    part = change if offer is None else change[change["offer"] == offer]
-    for row in part[part["practice"] == cluster].itertuples():
-        if row.assessment == RATE_NOT_COMPUTED:
-            if row.referrals_follow_up == "" or row.referrals_baseline == "":
-                which = "baseline" if row.referrals_follow_up == "" else "opfølgningen"
-                reason = f"tilbuddet findes kun i data for {which}"
-            else:
-                reason = "for få henvisninger i en af perioderne"
-            lines.append(Statement(f"{row.offer}: ændringen kan ikke beregnes ({reason}).", UNCLEAR))
-            continue
-        ratio = (f"ratio {fmt.number(row.rate_ratio, 2)} (95 %-KI {fmt.number(row.rr_ci_low, 2)}–"
-                 f"{fmt.number(row.rr_ci_high, 2)})")
-        rates = f"{fmt.rate(row.rate_per_1000_baseline)} → {fmt.rate(row.rate_per_1000_follow_up)} pr. 1.000"
-        if row.assessment in (INCREASE, DECREASE):
-            lines.append(Statement(f"{row.offer}: klyngens henvisningsrate er {row.assessment} ({rates}; {ratio}).",
-                                   CHANGE))
+def _both_rounds_row(before: pd.DataFrame, after: pd.DataFrame, offer: str, cluster: str,
+                     days: tuple[int, int], phi: tuple[float, float], level: float, shown: bool) -> dict:
+    """The rate ratio of the practices in both rounds' cluster rates (membership changed)."""
+    row = {"practice": BOTH_ROUNDS, "offer": offer, "membership": "", "funnel_baseline": "",
+           "funnel_follow_up": "", "referrals_baseline": "", "referrals_follow_up": "",
+           **{f"{c}_{s}": math.nan for c in ("rate_per_1000", "ci_low", "ci_high") for s in ("baseline", "follow_up")}}
+    totals = (_both_rounds_totals(before[before["offer"] == offer], after[after["offer"] == offer], cluster)
+              if shown else "klyngens tal er skjult i en af runderne")
+    if isinstance(totals, str):
+        return {**row, **_ratio_fields(0, 1, 0, 1, days, phi, level), "rr_method": totals}
+    a, a_patients, b, b_patients = totals
+    row.update(referrals_baseline=str(b), referrals_follow_up=str(a),
+               rate_per_1000_baseline=round(1000.0 * b / b_patients, SETTINGS.rate_decimals),
+               rate_per_1000_follow_up=round(1000.0 * a / a_patients, SETTINGS.rate_decimals))
+    return {**row, **_ratio_fields(a, a_patients, b, b_patients, days, phi, level)}
+
+
+def _ratio_text(row) -> str:
+    """'5,0 → 5,8 pr. 1.000; ratio 1,17; 95 %-KI 0,89–1,53; p = 0,261; justeret p = 1,000'."""
+    interval = f"95 %-KI {fmt.number(row.rr_ci_low, 2)}–{fmt.number(row.rr_ci_high, 2)}"
+    return (f"{fmt.rate(row.rate_per_1000_baseline)} → {fmt.rate(row.rate_per_1000_follow_up)} pr. 1.000; "
+            f"ratio {fmt.number(row.rate_ratio, 2)}; {interval}; {p_pair(row.p_value, row.p_adjusted)}")
+
+
+def _rate_statement(row) -> Statement:
+    both = row.practice == BOTH_ROUNDS
+    who = "raten for praksis med i begge runder" if both else "klyngens henvisningsrate"
+    if row.assessment == RATE_NOT_COMPUTED:
+        if both:
+            reason = row.rr_method
+        elif row.referrals_follow_up == "" or row.referrals_baseline == "":
+            which = "baseline" if row.referrals_follow_up == "" else "opfølgningen"
+            reason = f"tilbuddet findes kun i data for {which}"
         else:
-            lines.append(Statement(f"{row.offer}: ingen sikker ændring i klyngens henvisningsrate ({rates}; "
-                                   f"{ratio}).", NO_CHANGE_SEEN))
-    moves = part[part["funnel_change"].isin(["nu uden for grænserne", "nu inden for grænserne"])]
-    for row in moves.itertuples():
-        lines.append(Statement(f"{row.offer}: {row.practice} er {row.funnel_change} i tragten (før: "
-                               f"{row.funnel_baseline or 'inden for'}; nu: {row.funnel_follow_up or 'inden for'}).",
-                               FUNNEL))
+            reason = "for få henvisninger eller skjulte tal i en af perioderne"
+        return Statement(f"{row.offer}: ændringen i {who} kan ikke beregnes ({reason}).", UNCLEAR)
+    note = " Intervallet er udvidet for overspredning." if row.rr_method == OVERDISPERSED else ""
+    if row.assessment in (INCREASE, DECREASE):
+        return Statement(f"{row.offer}: {who} er {row.assessment} ({_ratio_text(row)}).{note}", CHANGE)
+    return Statement(f"{row.offer}: ingen sikker ændring i {who} ({_ratio_text(row)}).{note}", NO_CHANGE_SEEN)
+
+
+def _place(flag: str) -> str:
+    return flag or "inden for"
+
+
+def referral_statements(change: pd.DataFrame, cluster: str, offer: str | None = None) -> list[Statement]:
+    """Danish sentences (verdicts as ``claims.adjust`` gave them).
+
+    For one offer: its rate ratios (all practices; those in both rounds) and the practices
+    outside the funnel limits in either round, as positions. For all offers (``offer`` None,
+    the overview): the changes, the ratios that cannot be computed, and one line naming the
+    offers without a sure change (their figures are on their own slides)."""
+    part = change if offer is None else change[change["offer"] == offer]
+    totals = part[part["practice"].isin([cluster, BOTH_ROUNDS])]
+    lines = [_rate_statement(row) for row in totals.itertuples()]
+    if offer is None:
+        calm = [row.offer for row, line in zip(totals.itertuples(), lines, strict=True)
+                if line.kind == NO_CHANGE_SEEN and row.practice == cluster]
+        lines = [line for line in lines if line.kind != NO_CHANGE_SEEN]
+        if calm:
+            lines.append(Statement(f"Ingen sikker ændring i klyngens henvisningsrate for {_names(calm)} (tallene står "
+                                   "på tilbuddenes egne sider).", NO_CHANGE_SEEN))
+        return lines
+    practices = part[~part["practice"].isin([cluster, BOTH_ROUNDS]) & (part["membership"] == IN_BOTH)]
+    outside = practices[(practices["funnel_baseline"] != "") | (practices["funnel_follow_up"] != "")]
+    if len(outside):
+        places = ", ".join(f"{r.practice} {_place(r.funnel_follow_up)} (før: {_place(r.funnel_baseline)})"
+                           for r in outside.itertuples())
+        lines.append(Statement(f"{offer}, placering i tragten nu (før) – en placering, ikke en test af ændring: "
+                               f"{places}.", FUNNEL))
     return lines
+
+
+def membership_statement(change: pd.DataFrame, baseline_label: str) -> Statement | None:
+    """Which practices left or joined since the baseline (None when the same practices)."""
+    members = change.drop_duplicates("practice").set_index("practice")["membership"]
+    left = [p for p, m in members.items() if m == LEFT]
+    joined = [p for p, m in members.items() if m == JOINED]
+    if not left and not joined:
+        return None
+    parts = []
+    if left:
+        parts.append(f"{_names(left)} er ikke med i opfølgningens data")
+    if joined:
+        parts.append(f"{_names(joined)} er kommet til")
+    return Statement(f"Klyngens praksis siden {baseline_label}: {' og '.join(parts)}. Rateratioen vises både for "
+                     "alle praksis og for de praksis, der er med i begge runder.", INFO)
+
+
+def _names(practices: list[str]) -> str:
+    return practices[0] if len(practices) == 1 else ", ".join(practices[:-1]) + " og " + practices[-1]

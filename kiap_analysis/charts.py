@@ -17,7 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
 from . import formatting as fmt
-from . import metrics, palette
+from . import funnel, palette
 from .spec import Scale
 
 STYLE = {
@@ -259,32 +259,59 @@ def rounded_size(patients: float) -> float:
     return float(round(patients / 100.0) * 100)
 
 
-def plot_funnel(rates: pd.DataFrame, *, cluster_rate: float, ax: Axes | None = None) -> Axes:
+def funnel_grid(patients: Sequence[float], points: int) -> tuple[float, float, np.ndarray]:
+    """The x range of a funnel plot (from its practices' sizes) and the sizes its limits are drawn at."""
+    low_x = max(100.0, float(min(patients)) * 0.6) if len(patients) else 500.0
+    high_x = float(max(patients)) * 1.15 if len(patients) else 5000.0
+    return low_x, high_x, np.linspace(low_x, high_x, points)
+
+
+def funnel_markers(rates: pd.DataFrame, fit: funnel.FunnelFit) -> list[str]:
+    """Per practice: its position against the limits drawn (the table's flags; adjusted limits
+    when the offer is overdispersed), so markers and the tables never disagree."""
+    column = "funnel_adjusted" if fit.is_adjusted else "funnel"
+    if column in rates:
+        return rates[column].fillna("").astype(str).tolist()
+    found = []
+    for row in rates.itertuples():
+        expected = fit.expected(float(row.listed_patients))
+        found.append(funnel.adjusted_position(int(row.referrals), expected, fit.spread.tau2) if fit.is_adjusted
+                     else funnel.poisson_position(int(row.referrals), expected))
+    return found
+
+
+def limit_label(level: float, fit: funnel.FunnelFit) -> str:
+    """'95 %-grænser' or '95 %-grænser (justeret)'."""
+    return f"{funnel.level_label(level)}-grænser" + (" (justeret)" if fit.is_adjusted else "")
+
+
+def plot_funnel(rates: pd.DataFrame, *, cluster_rate: float, ax: Axes | None = None,
+                fit: funnel.FunnelFit | None = None) -> Axes:
     """Funnel plot: each practice's rate against its listed patients.
 
-    The cluster's rate is the centre line; 95 % and 99.8 % exact Poisson control limits
-    around it show how far a practice of that size can lie from it by chance. Practices
-    outside the limits are marked. ``rates``: practice, referrals, listed_patients,
-    rate_per_1000, is_rate_computed.
+    The cluster's (unrounded) rate is the centre line; the 95 % and 99.8 % limits around it
+    (Poisson, or overdispersion-adjusted when ``fit`` says the practices differ more than
+    chance explains) show how far a practice of that size can lie from it by chance. Markers
+    follow the table's flags. ``rates``: practice, referrals, listed_patients, rate_per_1000,
+    is_rate_computed, optionally funnel / funnel_adjusted. Sizes are drawn rounded to 100.
     """
     ax = _axes(ax)
+    fit = fit or funnel.FunnelFit("", cluster_rate, funnel.overdispersion([], []))
     shown = rates[rates["is_rate_computed"].astype(bool)].reset_index(drop=True)
+    markers = funnel_markers(shown, fit)
     shown = shown.assign(listed_patients=shown["listed_patients"].astype(float).map(rounded_size))
-    patients = shown["listed_patients"].to_numpy()
-    low_x = max(100.0, float(patients.min()) * 0.6) if len(patients) else 500.0
-    high_x = float(patients.max()) * 1.15 if len(patients) else 5000.0
-    grid = np.linspace(low_x, high_x, 60)
-    limits = metrics.funnel_limits(cluster_rate, grid)
-    styles = {0.95: (palette.LIMIT_95, "--", "95 %-grænser"), 0.998: (palette.LIMIT_998, ":", "99,8 %-grænser")}
-    for level, (colour, style, label) in styles.items():
+    low_x, high_x, grid = funnel_grid(shown["listed_patients"].to_numpy(), 60)
+    limits = fit.limits(grid)
+    prefix = "adjusted_" if fit.is_adjusted else ""
+    styles = {0.95: (palette.LIMIT_95, "--"), 0.998: (palette.LIMIT_998, ":")}
+    for level, (colour, style) in styles.items():
         part = limits[limits["level"] == level]
-        ax.plot(part["listed_patients"], part["high_per_1000"], color=colour, linestyle=style, linewidth=1.2,
-                label=label)
-        ax.plot(part["listed_patients"], part["low_per_1000"], color=colour, linestyle=style, linewidth=1.2)
-    ax.axhline(cluster_rate, color=palette.REFERENCE, linewidth=1.5,
-               label=f"Klyngen samlet: {fmt.rate(cluster_rate)}")
-    for row in shown.itertuples():
-        position = metrics.funnel_position(int(row.referrals), int(row.listed_patients), cluster_rate)
+        ax.plot(part["listed_patients"], part[f"{prefix}high_per_1000"], color=colour, linestyle=style,
+                linewidth=1.2, label=limit_label(level, fit))
+        ax.plot(part["listed_patients"], part[f"{prefix}low_per_1000"], color=colour, linestyle=style, linewidth=1.2)
+    ax.axhline(fit.cluster_rate, color=palette.REFERENCE, linewidth=1.5,
+               label=f"Klyngen samlet: {fmt.rate(fit.cluster_rate)}")
+    for row, position in zip(shown.itertuples(), markers, strict=True):
         marker, colour, size = ("o", palette.PRIMARY, 60)
         if position.endswith("99,8 %"):
             marker, colour, size = ("D", palette.OUTLIER, 80)
@@ -296,7 +323,8 @@ def plot_funnel(rates: pd.DataFrame, *, cluster_rate: float, ax: Axes | None = N
                     textcoords="offset points", xytext=(6, 4), fontsize=10)
     ax.scatter([], [], marker="s", color=palette.SECONDARY, label="Uden for 95 %")
     ax.scatter([], [], marker="D", color=palette.OUTLIER, label="Uden for 99,8 %")
-    top = max(float(limits["high_per_1000"].max()), float(shown["rate_per_1000"].max()) if len(shown) else 0.0)
+    top = max(float(limits[f"{prefix}high_per_1000"].max()),
+              float(shown["rate_per_1000"].max()) if len(shown) else 0.0)
     ax.set_ylim(0, top * 1.08 if top > 0 else 1.0)
     ax.set_xlim(low_x, high_x)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v)))

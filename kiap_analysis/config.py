@@ -81,8 +81,15 @@ class Settings:
     rate_decimals: int = 1
     # A follow-up's change is only assessed where both rounds have at least this many answers.
     min_change_base: int = 10
-    # Significance level of the follow-up's change tests (two-sided).
+    # Significance level of the follow-up's change tests (two-sided), after the Holm adjustment
+    # over every claim of the deck.
     change_alpha: float = 0.05
+    # Funnel plots: z-scores winsorised at this quantile and 1 minus it (Spiegelhalter 2005) ...
+    overdispersion_trim: float = 0.1
+    # ... overdispersed when the chi-squared test of I * phi has p below this ...
+    overdispersion_alpha: float = 0.05
+    # ... and only estimated from at least this many practices with a shown rate.
+    min_overdispersion_practices: int = 5
     # Free-text answers per slide at most (text fitting may lower it).
     max_answers_per_slide: int = 8
 

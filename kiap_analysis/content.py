@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import change, charts, metrics
+from . import change, charts, claims, metrics
 from . import formatting as fmt
 from .analysis import FollowUpChange, OrderAnalysis, ReferralResult, RoundResult
 from .config import SETTINGS
 from .figures import RenderedFigure, render
+from .funnel import FunnelFit
 from .privacy import HIDDEN, suppress_small_change
 from .spec import ProgramStep, Question, Scale
 
@@ -28,7 +29,8 @@ class ChartSpec:
     kind: str  # "likert" | "choice" | "offer_rates" | "practice_rates"
     data: pd.DataFrame
     scale: Scale | None = None
-    cluster_rate: float | None = None
+    cluster_rate: float | None = None  # the funnel's centre, unrounded
+    funnel: FunnelFit | None = None  # practice_rates: the offer's funnel (centre and overdispersion)
 
 
 @dataclass
@@ -78,8 +80,15 @@ class Content:
         return " · ".join(parts)
 
 
-def _base_text(table: pd.DataFrame, invited: int | None) -> str:
-    return fmt.base_text(metrics.question_base(table), invited)
+def _base_text(table: pd.DataFrame, summary: metrics.ResponseSummary) -> str:
+    """'n = 20 · 23 af 31 inviterede svarede, heraf 21 fuldt ud': the chart's base, then who answered."""
+    return f"n = {metrics.question_base(table)} · {response_text(summary)}"
+
+
+def response_text(summary: metrics.ResponseSummary) -> str:
+    """'23 af 31 inviterede svarede, heraf 21 fuldt ud' (partial respondents said apart)."""
+    who = f"{summary.responded} af {summary.invited} inviterede" if summary.invited else f"{summary.responded}"
+    return f"{who} svarede, heraf {summary.completed} fuldt ud"
 
 
 def _alt_scale(question: Question, table: pd.DataFrame) -> str:
@@ -107,14 +116,14 @@ def question_block(question: Question, current: RoundResult, baseline: RoundResu
         table = follow_up.survey[question.id]
         block.changes = change.survey_statements(question, table, follow_up.matches[question.id], baseline.label,
                                                  SETTINGS.min_change_base)
-        block.change_table = suppress_small_change(table)
+        block.change_table = suppress_small_change(change.published(table))
     return block
 
 
 def _question_block(question: Question, current: RoundResult, baseline: RoundResult | None) -> Block:
     survey = current.survey
     assert survey is not None
-    invited = survey.summary.invited
+    summary = survey.summary
     if not question.has_chart:
         answers = survey.free_text.get(question.id, [])
         return Block("free_text", question.id, question.title, question.text,
@@ -124,20 +133,20 @@ def _question_block(question: Question, current: RoundResult, baseline: RoundRes
     base = metrics.question_base(table)
     if base < SETTINGS.min_survey_base:
         return Block("note", question.id, question.title, question.text,
-                     base=_base_text(table, invited), table=table,
+                     base=_base_text(table, summary), table=table,
                      note=f"For få svar til at vise fordelingen (n = {base}, mindst "
                           f"{SETTINGS.min_survey_base} svar kræves).")
     chart_table = table
-    base_label = _base_text(table, invited)
+    base_label = _base_text(table, summary)
     before = baseline.survey.tables.get(question.id) if baseline and baseline.survey else None
     if before is not None and metrics.question_base(before) >= SETTINGS.min_survey_base:
         chart_table = pd.concat([_with_round(before, baseline.label), _with_round(table, current.label)],
                                 ignore_index=True)
-        base_label = (f"{baseline.label}: {_base_text(before, baseline.survey.summary.invited)}; "
+        base_label = (f"{baseline.label}: {_base_text(before, baseline.survey.summary)}; "
                       f"{current.label}: {base_label}")
     same_scale = "round" not in chart_table or set(before["category"]) == set(table["category"])
     if not same_scale and question.type == "likert_grid":  # a grid cannot show two scales: this round only
-        chart_table, base_label, same_scale = table, _base_text(table, invited), True
+        chart_table, base_label, same_scale = table, _base_text(table, summary), True
     if question.type in ("likert", "likert_grid") and same_scale:
         assert question.scale is not None
         rows = len(question.items or [None]) * (2 if "round" in chart_table else 1)
@@ -167,15 +176,34 @@ def referral_blocks(current: RoundResult, baseline: RoundResult | None,
         return blocks
     blocks[0].changes = [line for line in change.referral_statements(moves, metrics.CLUSTER)
                          if line.kind != change.FUNNEL]
+    members = change.membership_statement(moves, baseline.label if baseline is not None else "baseline")
+    if members is not None:
+        blocks[0].changes.insert(0, members)
     if follow_up.periods_differ:
         before_days, after_days = follow_up.period_days
         blocks[0].changes.insert(0, change.Statement(
             f"Perioderne er ikke lige lange ({before_days} og {after_days} dage): raterne er pr. periode, "
             "ratioerne er justeret til samme længde.", change.INFO))
+    blocks[0].change_table = moves[moves["practice"].isin([metrics.CLUSTER, change.BOTH_ROUNDS])]
     for block, offer in zip(blocks[1:], current.referrals.offers, strict=True):
         block.changes = change.referral_statements(moves, metrics.CLUSTER, offer)
         block.change_table = moves[moves["offer"] == offer]
     return blocks
+
+
+def _in_rate(rates: pd.DataFrame) -> pd.Series:
+    """Practices counted in the cluster's rate: those with listed patients."""
+    return (rates["practice"] != metrics.CLUSTER) & (rates["listed_patients"].fillna(0).astype(float) > 0)
+
+
+def _left_out(rates: pd.DataFrame) -> str:
+    """'; 1 praksis uden tilmeldte patienter er ikke med i klyngens rate' (or '')."""
+    practices = rates[rates["practice"] != metrics.CLUSTER]
+    missing = practices.loc[~_in_rate(practices), "practice"].unique()
+    if not len(missing):
+        return ""
+    count = f"{len(missing)} praksis uden tilmeldte patienter ({', '.join(missing)})"
+    return f"; {count} er ikke med i klyngens rate"
 
 
 def _referral_blocks(current: RoundResult, baseline: RoundResult | None) -> list[Block]:
@@ -190,17 +218,18 @@ def _referral_blocks(current: RoundResult, baseline: RoundResult | None) -> list
     if "round" in overview and overview["round"].nunique() == 1:
         overview = overview.drop(columns="round")
     patients = int(cluster["listed_patients"].dropna().iloc[0]) if cluster["listed_patients"].notna().any() else 0
-    practices = result.rates.loc[result.rates["practice"] != metrics.CLUSTER, "practice"].nunique()
+    counted = result.rates.loc[_in_rate(result.rates), "practice"].nunique()
     blocks = [Block(
         "chart", "referrals_overview", "Henvisninger pr. 1.000 tilmeldte patienter, klyngen samlet",
         "Hvor mange henviser vi, og hvad henviser vi til?",
-        base=f"{practices} praksis, {fmt.number(patients)} tilmeldte patienter",
+        base=f"{counted} praksis med {fmt.number(patients)} tilmeldte patienter{_left_out(result.rates)}",
         chart=ChartSpec("offer_rates", overview),
         figure=render(lambda ax: charts.plot_offer_rates(overview, ax=ax),
                       _alt_offers(cluster), size=(10.0, 4.4)),
         table=cluster, caption="Lodrette streger: 95 %-konfidensinterval.")]
+    funnels = result.funnels
     for offer in result.offers:
-        blocks.append(_offer_block(result, offer))
+        blocks.append(_offer_block(result, offer, funnels.get(offer)))
     return blocks
 
 
@@ -213,6 +242,19 @@ FUNNEL_HOW_TO_READ = ("Tragten: hver prik er en praksis. Prikker uden for de sti
                      "klyngens niveau, end tilfældig variation forklarer ved praksis af den størrelse.")
 
 
+def spread_sentence(fit: FunnelFit | None) -> str:
+    """One plain Danish sentence: do the practices differ more than chance explains?"""
+    if fit is None:
+        return ""
+    if not fit.spread.is_estimated:
+        return ("Der er for få praksis til at vurdere, om de varierer mere, end tilfældigheder forklarer; "
+                "tragten viser de almindelige grænser.")
+    if fit.is_adjusted:
+        return ("Praksis varierer mere, end tilfældigheder forklarer, så tragtens grænser er udvidet med den "
+                "ekstra variation (justerede grænser).")
+    return "Praksis varierer ikke mere, end tilfældigheder kan forklare; tragten viser de almindelige grænser."
+
+
 def practice_note(row) -> str:
     """Why a practice has no rate on the charts: '<5', 'skjult' or 'ikke beregnet'."""
     if getattr(row, "is_suppressed", False):
@@ -220,22 +262,42 @@ def practice_note(row) -> str:
     return "" if row.is_rate_computed else "ikke beregnet"
 
 
-def _offer_block(result: ReferralResult, offer: str) -> Block:
+def drawn_position(row, fit: FunnelFit | None) -> str:
+    """A practice's position against the limits its funnel draws (adjusted when overdispersed)."""
+    return row.funnel_adjusted if fit is not None and fit.is_adjusted else row.funnel
+
+
+def _total_text(rows: pd.DataFrame) -> str:
+    """The offer's total as the sum of the practices in the cluster's rate, saying what it leaves out."""
+    total = rows[rows["practice"] == metrics.CLUSTER].iloc[0]
+    practices = rows[rows["practice"] != metrics.CLUSTER]
+    counted = int(_in_rate(practices).sum())
+    hidden = bool(practices.loc[_in_rate(practices), "is_suppressed"].astype(bool).any())
+    if total["referrals_shown"] == HIDDEN:
+        text = f"Antal henvisninger fra de {counted} praksis med tilmeldte patienter: skjult (små tal)"
+    else:
+        text = f"{total['referrals_shown']} henvisninger fra de {counted} praksis med tilmeldte patienter"
+        if hidden:
+            text += " (skjulte små tal er talt med)"
+    return text + _left_out(rows)
+
+
+def _offer_block(result: ReferralResult, offer: str, fit: FunnelFit | None) -> Block:
     rows = result.rates[result.rates["offer"] == offer]
     practices = rows[rows["practice"] != metrics.CLUSTER].copy()
     practices["note"] = [practice_note(r) for r in practices.itertuples()]
-    total = rows[rows["practice"] == metrics.CLUSTER].iloc[0]
-    cluster_rate = float(total["rate_per_1000"]) if total["is_rate_computed"] else None
+    cluster_rate = fit.cluster_rate if fit is not None else None
     rates_alt = ", ".join(f"{r.practice} {r.note or fmt.rate(r.rate_per_1000)}" for r in practices.itertuples())
-    outside = [f"{r.practice} ({r.funnel})" for r in practices.itertuples() if r.funnel]
+    outside = [f"{r.practice} ({drawn_position(r, fit)})" for r in practices.itertuples() if drawn_position(r, fit)]
+    limits = "justerede grænser" if fit is not None and fit.is_adjusted else "grænser"
     alt = (f"Til venstre søjlediagram for {offer}: henvisninger pr. 1.000 tilmeldte patienter pr. praksis: "
            f"{rates_alt}. Klyngen samlet: {fmt.rate(cluster_rate or float('nan'))}. Til højre tragtdiagram "
-           f"af raten mod antal tilmeldte; uden for grænserne: {', '.join(outside) or 'ingen'}.")
+           f"af raten mod antal tilmeldte; uden for tragtens {limits}: {', '.join(outside) or 'ingen'}.")
 
     def draw(axes):
         charts.plot_referral_rates(practices, cluster_rate=cluster_rate, ax=axes[0])
-        if cluster_rate is not None:
-            charts.plot_funnel(practices, cluster_rate=cluster_rate, ax=axes[1])
+        if fit is not None:
+            charts.plot_funnel(practices, cluster_rate=fit.cluster_rate, fit=fit, ax=axes[1])
         else:
             axes[1].set_axis_off()
         return axes
@@ -243,13 +305,13 @@ def _offer_block(result: ReferralResult, offer: str) -> Block:
     return Block(
         "chart", f"referrals_{offer}", f"{offer}: henvisninger pr. 1.000 tilmeldte patienter",
         "Antal henvisninger pr. 1.000 tilknyttede patienter for klyngens praksis, pseudonymiseret",
-        base=(f"{total['referrals_shown']} henvisninger i alt" if total["referrals_shown"] != HIDDEN
-              else "Antal henvisninger i alt: skjult (små tal)"),
-        chart=ChartSpec("practice_rates", practices, cluster_rate=cluster_rate),
+        base=_total_text(rows),
+        chart=ChartSpec("practice_rates", practices, cluster_rate=cluster_rate, funnel=fit),
         figure=render(draw, alt, size=(14.0, 5.2), panels=2),
         table=rows,
-        caption="Søjler: stiplet linje er klyngen samlet, lodrette streger 95 %-konfidensinterval; "
-                "under 5 henvisninger vises som <5. " + FUNNEL_HOW_TO_READ)
+        caption=" ".join(part for part in (
+            "Søjler: stiplet linje er klyngen samlet, lodrette streger 95 %-konfidensinterval; under 5 henvisninger "
+            "vises som <5.", FUNNEL_HOW_TO_READ, spread_sentence(fit)) if part))
 
 
 def build_content(analysis: OrderAnalysis) -> Content:
@@ -275,14 +337,15 @@ def build_content(analysis: OrderAnalysis) -> Content:
         steps=steps,
         is_follow_up=order.is_follow_up,
         baseline_label=baseline.label if baseline else None,
-        key_changes=key_changes(steps) if analysis.change is not None else [],
+        key_changes=key_changes(steps, analysis.change.claims) if analysis.change is not None else [],
     )
 
 
 KEY_CHANGES_SHOWN = 8
 CHANGES_TITLE = "Hvad har ændret sig?"
 CHANGES_METHOD = ("En ændring nævnes kun, når begge runder har nok svar og forskellen består en statistisk "
-                  "test (5 %-niveau); ellers står der, at der er for få svar til at vurdere en ændring.")
+                  "test efter justering for, at præsentationen tester mange ting på én gang; ellers står der, "
+                  "at der er for få svar til at vurdere en ændring. Placeringer i tragten er ikke tests af ændring.")
 AGREEMENTS_TITLE = "Aftaler og næste skridt"
 
 
@@ -296,27 +359,29 @@ def agreement_points(content: Content) -> list[str]:
     return points
 
 
-def key_changes(steps: list[StepContent]) -> list[str]:
-    """'Hvad har ændret sig?': the changes that pass their test, then what could not be judged."""
-    found, moves, unclear = [], [], 0
+def key_changes(steps: list[StepContent], claims_made: int = 0) -> list[str]:
+    """'Hvad har ændret sig?': what to know first (membership, period lengths), the changes that
+    pass their (adjusted) test, what could not be judged, and how the tests were adjusted.
+    Funnel positions are no test of change and stay on their own slides."""
+    context, found, unclear = [], [], 0
     for step in steps:
         for block in step.blocks:
             is_offer = block.key.startswith("referrals_") and block.key != "referrals_overview"
             for line in block.changes:
-                if line.kind == change.FUNNEL:
-                    moves.append(line.text)
-                elif line.kind == change.CHANGE and not is_offer:
+                if line.kind == change.CHANGE and not is_offer:
                     found.append(line.text if block.key.startswith("referrals") else f"{block.title} – {line.text}")
                 elif line.kind == change.UNCLEAR and not block.key.startswith("referrals"):
                     unclear += 1
                 elif line.kind == change.INFO and block.key == "referrals_overview":
-                    found.insert(0, line.text)  # e.g. periods of different lengths
-    found += moves  # tested changes first, then practices crossing the funnel limits
+                    context.append(line.text)  # membership, periods of different lengths
     if not found:
         found = ["Ingen sikre ændringer siden baseline i spørgeskemaet eller henvisningerne."]
-    if len(found) > KEY_CHANGES_SHOWN:
-        rest = len(found) - (KEY_CHANGES_SHOWN - 1)
-        found = [*found[: KEY_CHANGES_SHOWN - 1], f"… og {rest} ændringer mere (se de enkelte figurer)."]
+    shown = KEY_CHANGES_SHOWN - len(context)
+    if len(found) > shown:
+        rest = len(found) - (shown - 1)
+        found = [*found[: shown - 1], f"… og {rest} ændringer mere (se de enkelte figurer)."]
+    lines = [*context, *found]
     if unclear:
-        found.append(f"{unclear} spørgsmål kan ikke vurderes (for få svar eller ændret spørgsmål).")
-    return found
+        lines.append(f"{unclear} spørgsmål kan ikke vurderes (for få svar eller ændret spørgsmål).")
+    lines.append(claims.method_sentence(claims_made, SETTINGS.change_alpha))
+    return lines

@@ -204,9 +204,9 @@ class DeckBuilder:
             half = int((width - gap) / 2)
             frames = native_charts.add_practice_rates(slide, (left, top, half, height), chart.data,
                                                       chart.cluster_rate)
-            if chart.cluster_rate is not None:
+            if chart.funnel is not None:
                 frames += native_charts.add_funnel(slide, (left + half + gap, top, half, height), chart.data,
-                                                   chart.cluster_rate)
+                                                   chart.funnel)
         else:
             raise ValueError(f"unknown chart kind {chart.kind!r}")
         alt = block.figure.alt if block.figure is not None else block.title

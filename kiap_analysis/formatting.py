@@ -29,11 +29,6 @@ def rate(value: float) -> str:
     return number(value, 1)
 
 
-def base_text(n: int, invited: int | None) -> str:
-    """'n = 23 af 31 inviterede' (or 'n = 23' when the number invited is unknown)."""
-    return f"n = {n} af {invited} inviterede" if invited else f"n = {n}"
-
-
 def long_date(day: dt.date) -> str:
     """'1. januar 2025'."""
     return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"

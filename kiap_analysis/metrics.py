@@ -92,11 +92,23 @@ class ResponseSummary:
     completed: int
 
     @property
+    def partial(self) -> int:
+        return self.responded - self.completed
+
+    @property
     def response_rate(self) -> float | None:
-        """Responded / invited in percent, or None when 'invited' is unknown."""
+        """AAPOR RR2 in percent: completed and partial respondents / invited (every invited
+        member counts as eligible); None when 'invited' is unknown."""
         if not self.invited:
             return None
         return 100.0 * self.responded / self.invited
+
+    @property
+    def completion_rate(self) -> float | None:
+        """AAPOR RR1 in percent: completed respondents only / invited."""
+        if not self.invited:
+            return None
+        return 100.0 * self.completed / self.invited
 
 
 def response_summary(responses: pd.DataFrame, invited: int | None) -> ResponseSummary:
@@ -178,47 +190,3 @@ def _rate_row(practice: str, offer: str, n: int, patients: int | None, level: fl
     low, high = poisson_interval(n, level, exact_below)
     scale = 1000.0 / patients
     return (practice, offer, n, patients, n * scale, low * scale, high * scale, True)
-
-
-# --------------------------------------------------------------------------- funnel plots
-
-FUNNEL_LEVELS = (0.95, 0.998)
-
-
-def poisson_limits(expected: float, level: float) -> tuple[float, float]:
-    """Exact Poisson control limits for a count whose expected value is ``expected``.
-
-    The chi-squared form of the Poisson quantiles, which is continuous in the expected count
-    (Spiegelhalter 2005; the method of PHE's funnel plots for counts and rates).
-    """
-    alpha = 1.0 - level
-    low = 0.0 if expected <= 0 else _chi2_half(alpha / 2, 2 * expected)
-    high = _chi2_half(1 - alpha / 2, 2 * expected + 2)
-    return float(low), float(high)
-
-
-def funnel_limits(cluster_rate: float, patients: Sequence[float],
-                  levels: Sequence[float] = FUNNEL_LEVELS) -> pd.DataFrame:
-    """Control limits (per 1,000) around the cluster's rate for practices of each size."""
-    rows = []
-    for n in patients:
-        expected = cluster_rate * n / 1000.0
-        for level in levels:
-            low, high = poisson_limits(expected, level)
-            rows.append((float(n), level, low * 1000.0 / n, high * 1000.0 / n))
-    return pd.DataFrame(rows, columns=["listed_patients", "level", "low_per_1000", "high_per_1000"])
-
-
-def funnel_position(referrals: int, patients: int, cluster_rate: float,
-                    levels: Sequence[float] = FUNNEL_LEVELS) -> str:
-    """'' inside the limits, else e.g. 'over 95 %' / 'under 99,8 %' (the widest limit crossed)."""
-    expected = cluster_rate * patients / 1000.0
-    found = ""
-    for level in sorted(levels):
-        low, high = poisson_limits(expected, level)
-        label = f"{level * 100:g}".replace(".", ",") + " %"
-        if referrals > high:
-            found = f"over {label}"
-        elif referrals < low:
-            found = f"under {label}"
-    return found

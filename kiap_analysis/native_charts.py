@@ -12,6 +12,7 @@ Number formats carry the Danish locale ([$-406]): '1.234,5' and '45 %' in any vi
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -25,9 +26,10 @@ from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Pt
 
-from . import metrics, palette
-from .charts import rounded_size
+from . import palette
+from .charts import funnel_grid, funnel_markers, limit_label, rounded_size
 from .formatting import percent, rate
+from .funnel import FunnelFit
 from .privacy import spreadsheet_safe as safe_label
 from .spec import Scale
 
@@ -388,10 +390,19 @@ def _dk(value: float) -> str:
     return rate(value)
 
 
+def _has_rate(row) -> bool:
+    """A row with a rate to draw: not hidden, not missing (an offer absent from one round
+    reindexes to NaN, and a NaN in a chart's workbook stops python-pptx's writer)."""
+    flag = row.is_rate_computed
+    if not isinstance(flag, bool | np.bool_) or not flag:
+        return False
+    return math.isfinite(float(row.rate_per_1000))
+
+
 def _intervals(rows: pd.DataFrame) -> tuple[list, list, list]:
     values, plus, minus = [], [], []
     for row in rows.itertuples():
-        if row.is_rate_computed:
+        if _has_rate(row):
             values.append(float(row.rate_per_1000))
             plus.append(float(row.ci_high - row.rate_per_1000))
             minus.append(float(row.rate_per_1000 - row.ci_low))
@@ -422,35 +433,35 @@ def add_practice_rates(slide, box, practices: pd.DataFrame, cluster_rate: float 
     return [_rate_chart(slide, box, labels, [("Praksis", values, plus, minus)], cluster_rate)]
 
 
-def add_funnel(slide, box, practices: pd.DataFrame, cluster_rate: float):
-    """XY scatter: practices' rates against listed patients, the cluster's rate and the 95 % and
-    99.8 % control limits as line series; practices outside the limits in their own series."""
+def add_funnel(slide, box, practices: pd.DataFrame, fit: FunnelFit):
+    """XY scatter: practices' rates against listed patients, the cluster's (unrounded) rate and
+    the 95 % and 99.8 % limits as line series (overdispersion-adjusted when the offer is
+    overdispersed, and named so); practices in series by the table's flags."""
     left, top, width, height = box
     shown = practices[practices["is_rate_computed"].astype(bool)]
+    positions = funnel_markers(shown, fit)
     shown = shown.assign(listed_patients=shown["listed_patients"].astype(float).map(rounded_size))
-    patients = shown["listed_patients"].to_numpy()
-    low_x = max(100.0, float(patients.min()) * 0.6) if len(patients) else 500.0
-    high_x = float(patients.max()) * 1.15 if len(patients) else 5000.0
-    grid = np.linspace(low_x, high_x, 40)
-    limits = metrics.funnel_limits(cluster_rate, grid)
+    low_x, high_x, grid = funnel_grid(shown["listed_patients"].to_numpy(), 40)
+    limits = fit.limits(grid)
+    prefix = "adjusted_" if fit.is_adjusted else ""
     data = XyChartData()
     lines = []  # (series name, colour, dash, hide in legend)
-    for level, colour, dash, name in ((0.95, palette.LIMIT_95, MSO_LINE_DASH_STYLE.DASH, "95 %-grænser"),
-                                      (0.998, palette.LIMIT_998, MSO_LINE_DASH_STYLE.ROUND_DOT,
-                                       "99,8 %-grænser")):
+    for level, colour, dash in ((0.95, palette.LIMIT_95, MSO_LINE_DASH_STYLE.DASH),
+                                (0.998, palette.LIMIT_998, MSO_LINE_DASH_STYLE.ROUND_DOT)):
+        name = limit_label(level, fit)
         part = limits[limits["level"] == level]
-        for side, column in (("", "high_per_1000"), (" (nedre)", "low_per_1000")):
+        for side, column in (("", f"{prefix}high_per_1000"), (" (nedre)", f"{prefix}low_per_1000")):
             series = data.add_series(safe_label(f"{name}{side}"), number_format=RATE)
             for x, y in zip(part["listed_patients"], part[column], strict=True):
                 series.add_data_point(float(x), float(y))
             lines.append((f"{name}{side}", colour, dash, bool(side)))
+    cluster_rate = fit.cluster_rate
     centre = data.add_series(safe_label(f"Klyngen samlet ({_dk(cluster_rate)})"), number_format=RATE)
     centre.add_data_point(low_x, cluster_rate)
     centre.add_data_point(high_x, cluster_rate)
     lines.append(("centre", palette.REFERENCE, None, False))
     groups = {"Inden for grænserne": [], "Uden for 95 %": [], "Uden for 99,8 %": []}
-    for row in shown.itertuples():
-        position = metrics.funnel_position(int(row.referrals), int(row.listed_patients), cluster_rate)
+    for row, position in zip(shown.itertuples(), positions, strict=True):
         key = "Uden for 99,8 %" if position.endswith("99,8 %") else ("Uden for 95 %" if position else
                                                                    "Inden for grænserne")
         groups[key].append(row)
@@ -491,7 +502,8 @@ def add_funnel(slide, box, practices: pd.DataFrame, cluster_rate: float):
     x_axis.has_title = True
     x_axis.axis_title.text_frame.text = "Tilmeldte patienter"
     x_axis.axis_title.text_frame.paragraphs[0].font.size = Pt(FONT_PT - 1)
-    top_y = max(float(limits["high_per_1000"].max()), float(shown["rate_per_1000"].max()) if len(shown) else 0)
+    top_y = max(float(limits[f"{prefix}high_per_1000"].max()),
+                float(shown["rate_per_1000"].max()) if len(shown) else 0)
     y_axis.minimum_scale = 0
     y_axis.maximum_scale, y_axis.major_unit = nice_axis(top_y)
     y_axis.tick_labels.number_format = RATE

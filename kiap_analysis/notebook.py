@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML, display
 
-from . import __version__, report
+from . import __version__, change, report
 from .analysis import OrderAnalysis, analyse_order, processed_tables
 from .config import SUMMARY_MIMETYPE, Paths
 from .content import Content, build_content
@@ -26,7 +26,8 @@ from .letters import practice_letters
 from .privacy import safe_table, suppress_small_base, suppress_small_change
 from .pseudonyms import load_key
 
-RATE_TABLE_COLUMNS = ["practice", "offer", "referrals", "rate_per_1000", "ci_low", "ci_high"]
+RATE_TABLE_COLUMNS = ["practice", "offer", "referrals", "rate_per_1000", "ci_low", "ci_high", "expected", "funnel",
+                      "funnel_adjusted"]
 
 
 class OrderRun:
@@ -57,7 +58,7 @@ class OrderRun:
             tables.update({qid: suppress_small_base(t) for qid, t in current.survey.tables.items()})
             if follow_up is not None:
                 for qid, table in follow_up.survey.items():
-                    tables[f"{qid}_change"] = suppress_small_change(table)
+                    tables[f"{qid}_change"] = suppress_small_change(change.published(table))
         if current.referrals is not None:
             rates = current.referrals.rates.assign(referrals=current.referrals.rates["referrals_shown"])
             tables["referrals_per_1000"] = rates[RATE_TABLE_COLUMNS]  # rates already rounded

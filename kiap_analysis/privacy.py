@@ -117,13 +117,14 @@ def suppress_small_base(table: pd.DataFrame, minimum: int = SETTINGS.min_survey_
 def suppress_small_change(change: pd.DataFrame, minimum: int = SETTINGS.min_survey_base) -> pd.DataFrame:
     """The same for a follow-up's change table: a round with too few answers hides its own
     numbers, and the change and test of the row (which would give them away) go too."""
-    numbers = ["n_baseline", "pct_baseline", "n_follow_up", "pct_follow_up", "change_pct_points", "p_value"]
-    out = change.astype({c: object for c in numbers})
+    numbers = ["n_baseline", "pct_baseline", "n_follow_up", "pct_follow_up", "change_pct_points", "p_value",
+               "p_adjusted"]
+    out = change.astype({c: object for c in numbers if c in change})
     small_before = change["base_baseline"] < minimum
     small_after = change["base_follow_up"] < minimum
     out.loc[small_before, ["n_baseline", "pct_baseline"]] = ""
     out.loc[small_after, ["n_follow_up", "pct_follow_up"]] = ""
-    out.loc[small_before | small_after, ["change_pct_points", "p_value"]] = ""
+    out.loc[small_before | small_after, [c for c in ("change_pct_points", "p_value", "p_adjusted") if c in out]] = ""
     return out
 
 

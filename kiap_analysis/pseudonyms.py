@@ -78,6 +78,12 @@ def practice_digest(key: bytes, ydernummer: str) -> str:
     return hmac.new(key, ydernummer.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+def respondent_digest(key: bytes, link: str) -> str:
+    """HMAC-SHA256 of what links a respondent between rounds (``ingest.survey.link_key``): an
+    e-mail never leaves the reader in the clear, and the digest is useless without the key."""
+    return hmac.new(key, f"respondent-link:{link}".encode(), hashlib.sha256).hexdigest()
+
+
 def key_check(key: bytes) -> str:
     """A value that tells whether a register was made with this key, without revealing it."""
     return hmac.new(key, _KEY_CHECK, hashlib.sha256).hexdigest()[:32]

@@ -14,7 +14,7 @@ import pandas as pd
 from . import formatting as fmt
 from . import metrics
 from .analysis import OrderAnalysis, RoundResult
-from .change import p_text
+from .claims import p_text
 from .config import SETTINGS
 from .content import AGREEMENTS_TITLE, CHANGES_METHOD, Block, Content, StepContent, agreement_points
 
@@ -73,12 +73,19 @@ def _block_table(block: Block) -> str:
         return ""
     if "rate_per_1000" in table:
         # No listed-patient counts: they are public per practice and would undo the letters.
-        shown = table[["practice", "offer", "referrals_shown", "rate_per_1000", "ci_low", "ci_high", "funnel"]]
-        shown = shown.rename(columns={
+        columns = ["practice", "offer", "referrals_shown", "expected", "rate_per_1000", "ci_low", "ci_high", "funnel"]
+        if table["funnel_adjusted"].astype(bool).any() or (block.chart is not None and block.chart.funnel is not None
+                                                          and block.chart.funnel.is_adjusted):
+            columns.append("funnel_adjusted")
+        shown = table[columns].rename(columns={
             "practice": "Praksis", "offer": "Tilbud", "referrals_shown": "Henvisninger",
-            "rate_per_1000": "Pr. 1.000", "ci_low": "95 %-KI fra", "ci_high": "95 %-KI til",
-            "funnel": "Uden for tragtens grænser"})
+            "expected": "Forventet ved klyngens rate", "rate_per_1000": "Pr. 1.000", "ci_low": "95 %-KI fra",
+            "ci_high": "95 %-KI til", "funnel": "Uden for Poisson-grænserne",
+            "funnel_adjusted": "Uden for de justerede grænser"})
+        shown = shown.assign(**{"Forventet ved klyngens rate": [
+            "" if pd.isna(v) else fmt.number(float(v), 1) for v in shown["Forventet ved klyngens rate"]]})
         body = table_html(shown, {"Pr. 1.000": 1, "95 %-KI fra": 1, "95 %-KI til": 1})
+        body += _spread_html(block)
     else:
         shown = table.rename(columns={"item": "Delspørgsmål", "category": "Svar", "n": "Antal",
                                       "base": "Grundlag", "pct": "Procent"})
@@ -88,16 +95,33 @@ def _block_table(block: Block) -> str:
     return f"<details><summary>Tallene bag figuren</summary>{body}</details>"
 
 
+def _spread_html(block: Block) -> str:
+    """The offer's overdispersion as a reviewer needs it: phi, its test, tau^2, which limits are drawn."""
+    fit = block.chart.funnel if block.chart is not None else None
+    if fit is None:
+        return ""
+    spread = fit.spread
+    if not spread.is_estimated:
+        return (f"<p class='kiap-caption'>Overspredning vurderes ikke: {spread.practices} praksis med viste tal "
+                f"(mindst {SETTINGS.min_overdispersion_practices} kræves). Tragten viser Poisson-grænser.</p>")
+    drawn = "de justerede grænser" if fit.is_adjusted else "Poisson-grænserne"
+    return (f"<p class='kiap-caption'>Overspredning (Spiegelhalter 2005): φ = {fmt.number(spread.phi, 2)} ud fra "
+            f"{spread.practices} praksis med viste tal; test af I·φ mod χ² med {spread.practices - 1} frihedsgrader: "
+            f"{esc(p_text(spread.p_value))}; τ² = {fmt.number(spread.tau2, 4)}. Tragten viser {drawn}; "
+            f"klyngens rate (midterlinjen) er {fmt.number(fit.cluster_rate, 3)} pr. 1.000.</p>")
+
+
 SURVEY_CHANGE_NAMES = {
     "item": "Delspørgsmål", "category": "Svar", "n_baseline": "Antal før", "base_baseline": "Grundlag før",
     "pct_baseline": "Procent før", "n_follow_up": "Antal nu", "base_follow_up": "Grundlag nu",
-    "pct_follow_up": "Procent nu", "change_pct_points": "Ændring (procentpoint)", "p_value": "p",
-    "assessment": "Vurdering"}
+    "pct_follow_up": "Procent nu", "change_pct_points": "Ændring (procentpoint)", "test": "Test",
+    "n_pairs": "Svarede begge gange", "p_value": "p", "p_adjusted": "Justeret p (Holm)", "assessment": "Vurdering"}
 REFERRAL_CHANGE_NAMES = {
-    "practice": "Praksis", "referrals_baseline": "Henvisninger før", "rate_per_1000_baseline": "Pr. 1.000 før",
-    "funnel_baseline": "Tragt før", "referrals_follow_up": "Henvisninger nu",
-    "rate_per_1000_follow_up": "Pr. 1.000 nu", "funnel_follow_up": "Tragt nu", "funnel_change": "Tragten",
-    "rate_ratio": "Rateratio", "rr_ci_low": "95 %-KI fra", "rr_ci_high": "95 %-KI til", "assessment": "Vurdering"}
+    "practice": "Praksis", "membership": "Med i", "referrals_baseline": "Henvisninger før",
+    "rate_per_1000_baseline": "Pr. 1.000 før", "funnel_baseline": "Tragt før", "referrals_follow_up": "Henvisninger nu",
+    "rate_per_1000_follow_up": "Pr. 1.000 nu", "funnel_follow_up": "Tragt nu", "rate_ratio": "Rateratio",
+    "rr_ci_low": "95 %-KI fra", "rr_ci_high": "95 %-KI til", "rr_method": "Interval", "p_value": "p",
+    "p_adjusted": "Justeret p (Holm)", "assessment": "Vurdering"}
 
 
 def _change_table(block: Block) -> str:
@@ -106,9 +130,10 @@ def _change_table(block: Block) -> str:
     if table is None or table.empty:
         return ""
     names = REFERRAL_CHANGE_NAMES if "rate_ratio" in table else SURVEY_CHANGE_NAMES
-    if "p_value" in table:  # 'p < 0,001' rather than '0,000'
-        table = table.assign(p_value=[p_text(p).removeprefix("p = ").removeprefix("p ")
-                                      if isinstance(p, float) and p == p else "" for p in table["p_value"]])
+    for column in ("p_value", "p_adjusted"):  # 'p < 0,001' rather than '0,000'
+        if column in table:
+            table = table.assign(**{column: [p_text(p).removeprefix("p = ").removeprefix("p ")
+                                             if isinstance(p, float) and p == p else "" for p in table[column]]})
     shown = table[[c for c in names if c in table]].rename(columns=names)
     if "Delspørgsmål" in shown and not shown["Delspørgsmål"].astype(str).str.len().any():
         shown = shown.drop(columns="Delspørgsmål")
@@ -177,11 +202,14 @@ def _round_data(rnd: RoundResult, heading: str) -> str:
     if survey is not None:
         s = survey.summary
         rate = fmt.percent(s.response_rate) if s.response_rate is not None else "ukendt (antal inviterede mangler)"
+        completed = fmt.percent(s.completion_rate) if s.completion_rate is not None else "ukendt"
         summary = pd.DataFrame([
             ("Inviterede", fmt.number(s.invited) if s.invited else "ukendt"),
             ("Besvarelser (mindst ét svar)", fmt.number(s.responded)),
             ("Heraf gennemførte", fmt.number(s.completed)),
-            ("Svarprocent", rate),
+            ("Heraf delvise", fmt.number(s.partial)),
+            ("Svarprocent, AAPOR RR2 (gennemførte og delvise / inviterede)", rate),
+            ("Gennemførte / inviterede, AAPOR RR1", completed),
         ], columns=["", "Antal"])
         parts.append(table_html(summary))
         dropped = survey.clean.dropped
@@ -230,25 +258,57 @@ def data_section_html(analysis: OrderAnalysis) -> str:
         f"kunne et skjult tal regnes ud fra klyngens total, skjules også det næstmindste tal på mindst "
         f"{SETTINGS.min_count} ('skjult'), eller klyngens total. Rater vises med én decimal.</li>"
         f"<li>Fritekst er renset for CPR-numre, e-mails, telefonnumre, ydernumre og navne, før den vises.</li>"
+        f"<li>Svarprocenten er AAPOR's RR2 (The American Association for Public Opinion Research, Standard "
+        f"Definitions): gennemførte og delvise besvarelser divideret med alle inviterede, som alle regnes for "
+        f"egnede; RR1 tæller kun de gennemførte.</li>"
         f"<li>Henvisningsrater er pr. 1.000 tilmeldte patienter med {fmt.percent(SETTINGS.confidence * 100)}"
         f"-konfidensinterval: eksakt Poisson-interval under {SETTINGS.exact_poisson_below} henvisninger, "
-        f"Byars tilnærmelse fra {SETTINGS.exact_poisson_below}.</li>"
+        f"Byars tilnærmelse fra {SETTINGS.exact_poisson_below} (som PHEindicatormethods' phe_rate).</li>"
+        f"{FUNNEL_METHODS}"
         f"<li>Praksis vises under pseudonymer ({esc(metrics.CLUSTER)} er hele klyngen); "
         f"ydernumre og navne indgår ikke i rapporten.</li>{_follow_up_methods(analysis)}</ul>")
     return "".join(parts)
 
 
+FUNNEL_METHODS = (
+    "<li>Tragtdiagrammer (Spiegelhalter 2005, <i>Funnel plots for comparing institutional performance</i>, "
+    "Statistics in Medicine 24, s. 1185–1202): en praksis med n tilmeldte forventes at have "
+    "E = klyngens rate × n / 1.000 henvisninger; midterlinjen er klyngens rate uden afrunding. En praksis "
+    "markeres 'under' på niveau L "
+    "(95 % eller 99,8 %), når P(X ≤ x) &lt; (1 − L)/2, og 'over', når P(X ≥ x) &lt; (1 − L)/2, med X "
+    "Poisson-fordelt med middelværdi E (eksakte ensidede test). Grænserne tegnes som Spiegelhalters "
+    "interpolerede Poisson-fraktiler (appendiks A.1.2); den øvre grænse interpoleres i P(X ≥ x), så en "
+    "prik ligger uden for den tegnede grænse, netop når den er markeret.</li>"
+    "<li>Overspredning (Spiegelhalter 2005, afsnit 5; som FunnelPlotR): z = 2(√x − √E) for praksis med "
+    "viste tal, winsoriseret ved 10 %- og 90 %-fraktilen; φ = gennemsnittet af z²; praksis varierer mere, "
+    "end tilfældigheder forklarer, når I·φ overstiger 95 %-fraktilen i χ²-fordelingen med I − 1 "
+    "frihedsgrader (I praksis, mindst 5). Så tegnes og markeres der mod grænser udvidet med den additive "
+    "varians τ² = (I·φ − (I − 1)) / (Σw − Σw²/Σw), w = 4E (DerSimonian-Laird): E(1 ± z·√(1/(4E) + τ²))². "
+    "Skjulte små tal indgår ikke i φ og τ², så de ikke kan regnes tilbage fra grænserne.</li>")
+
+
 def _follow_up_methods(analysis: OrderAnalysis) -> str:
     if analysis.change is None:
         return ""
+    follow_up = analysis.change
     return (
         f"<li>Opfølgning: spørgsmål sammenlignes med baseline efter spørgsmålsnummer; er formulering, "
         f"skala eller svarmuligheder ændret, vises runderne side om side uden vurdering.</li>"
         f"<li>En ændring vurderes kun, når begge runder har mindst {SETTINGS.min_change_base} svar: for "
-        f"skalaspørgsmål andelen i de to højeste svarkategorier, for valgspørgsmål andelen pr. mulighed, testet "
-        f"med en tosidet test for to andele med kontinuitetskorrektion ({fmt.percent(SETTINGS.change_alpha * 100)}"
-        f"-niveau). Ellers står der 'for få svar til at vurdere en ændring'.</li>"
-        f"<li>Henvisninger: klyngens rateratio (opfølgning/baseline) med eksakt "
-        f"{fmt.percent(SETTINGS.confidence * 100)}-konfidensinterval (betinget binomialfordeling); et tal, der "
-        f"er skjult i den ene runde, skjules også i den anden, så intet skjult tal kan regnes ud af "
-        f"forskellen.</li>")
+        f"skalaspørgsmål andelen i de to højeste svarkategorier, for valgspørgsmål andelen pr. mulighed. "
+        f"{follow_up.linked} respondenter kunne kobles mellem runderne (nøglet HMAC af e-mail eller "
+        f"respondent-id; koblingen gemmes ikke). Hvor mindst {SETTINGS.min_change_base} koblede respondenter "
+        f"og mindst halvdelen af hver rundes svar indgår, testes de parrede svar med den eksakte McNemar-test; "
+        f"ellers med en tosidet test for to andele med kontinuitetskorrektion (R: prop.test). Ellers står der "
+        f"'for få svar til at vurdere en ændring'.</li>"
+        f"<li>Flere test på én gang: alle {follow_up.claims} test i opfølgningen (spørgeskemaets andele og "
+        f"henvisningernes rateratioer) er justeret samlet med Holms metode (Holm 1979; R: p.adjust(p, 'holm')), "
+        f"og en ændring nævnes kun, når den justerede p-værdi er under {fmt.number(SETTINGS.change_alpha, 2)}. "
+        f"Tabellerne viser både den rå og den justerede p-værdi.</li>"
+        f"<li>Henvisninger: klyngens rateratio (opfølgning/baseline) pr. patient og dag, for alle praksis og "
+        f"for de praksis, der er med i begge runder. Eksakt {fmt.percent(SETTINGS.confidence * 100)}"
+        f"-konfidensinterval og p-værdi (betinget binomialfordeling, som R's poisson.test); er praksis "
+        f"overspredte i en af runderne, skaleres variansen af rundens total med dens φ (kvasi-Poisson: "
+        f"log-ratio ± z·√(φ₁/a + φ₀/b)). Et tal, der er skjult i den ene runde, skjules også i den anden, så "
+        f"intet skjult tal kan regnes ud af forskellen. En praksis' placering i tragten i de to runder er en "
+        f"placering, ikke en test af ændring.</li>")

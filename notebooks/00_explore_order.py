@@ -45,7 +45,7 @@ order.order.package, order.order.round, order.order.baseline, order.spec.title
 #
 # `responded` is everyone left after cleaning (partial responses count); the response rate is
 # of `invited` in the orders file. Check that `invited` is right: every base on the slides
-# ("n = 23 af 29 inviterede") uses it.
+# ("n = 20 · 23 af 29 inviterede svarede, heraf 21 fuldt ud") uses it.
 
 # %%
 summary = order.summary

@@ -77,7 +77,9 @@ def test_example_order_runs_end_to_end(examples, workbook):
     deck_text = "\n".join(texts)
     for title in TITLES:
         assert title in deck_text, title
-    assert "n = 7 af 9 inviterede" in deck_text and "n = 6 af 9 inviterede" in deck_text
+    # The chart's base, then who answered: 7 of 9 invited, number 7 partial (the base of q3 is 6).
+    assert "n = 7 · 7 af 9 inviterede svarede, heraf 6 fuldt ud" in deck_text
+    assert "n = 6 · 7 af 9 inviterede svarede, heraf 6 fuldt ud" in deck_text
     assert "Fast kontaktperson i jobcentret" in deck_text
     notes = [slide.notes_slide.notes_text_frame.text for slide in deck.slides if slide.has_notes_slide]
     assert "Hvilke attester fylder mest i hverdagen?" in "\n".join(notes)

@@ -1,14 +1,16 @@
 """Follow-up orders: change figures worked out by hand, the 'too few' rule, identical
-pseudonyms, suppression with one pattern in both rounds, and a missing baseline."""
+pseudonyms, suppression with one pattern in both rounds, linked respondents, membership,
+an offer in one round only, and a missing baseline."""
 
 import math
+import re
 
 import pandas as pd
 import pytest
 from pptx import Presentation
 from scipy.stats import binom
 
-from kiap_analysis import change
+from kiap_analysis import change, claims, report
 from kiap_analysis.analysis import ReferralResult, align_suppression, analyse_order, publishable_rates
 from kiap_analysis.errors import InputError
 from kiap_analysis.metrics import CLUSTER, referral_rates
@@ -38,12 +40,14 @@ def test_two_proportion_test_is_the_yates_corrected_chi_squared():
 
 
 def test_too_few_answers_are_never_assessed():
-    assert change.assess(0, 9, 9, 9, min_base=10, alpha=0.05) == (pytest.approx(math.nan, nan_ok=True),
-                                                                   change.TOO_FEW)
-    p, verdict = change.assess(3, 12, 11, 12, min_base=10, alpha=0.05)
-    assert verdict == change.INCREASE and p == pytest.approx(yates_p(3, 9, 11, 1))
-    assert change.assess(11, 12, 3, 12, min_base=10, alpha=0.05)[1] == change.DECREASE
-    assert change.assess(6, 12, 7, 12, min_base=10, alpha=0.05)[1] == change.NO_CHANGE
+    # Verdicts come from claims.adjust only (the survey_change table leaves tested rows pending).
+    assert math.isnan(change.p_value(0, 9, 9, 9, min_base=10))
+    assert change.p_value(3, 12, 11, 12, min_base=10) == pytest.approx(yates_p(3, 9, 11, 1))
+    assert claims.verdict(math.nan, 1.0, 0.05) == change.TOO_FEW
+    assert claims.verdict(0.01, 1.0, 0.05) == change.INCREASE
+    assert claims.verdict(0.01, -1.0, 0.05) == change.DECREASE
+    assert claims.verdict(0.05, 1.0, 0.05) == change.NO_CHANGE  # 0.05 is not under 0.05
+    assert claims.verdict(0.001, 0.0, 0.05) == change.NO_CHANGE  # a change needs a direction
 
 
 def test_rate_ratio_interval_is_exact():
@@ -100,12 +104,17 @@ def test_likert_change_tests_the_top_two_share_per_item():
         3, 12, 11, 12)
     assert tested["pct_baseline"] == 25.0 and tested["pct_follow_up"] == 91.7
     assert tested["change_pct_points"] == 66.7
-    assert tested["p_value"] == pytest.approx(yates_p(3, 9, 11, 1))
+    assert tested["p_value"] == pytest.approx(yates_p(3, 9, 11, 1)) and tested["test"] == change.UNPAIRED
+    assert tested["assessment"] == ""  # pending until the follow-up's claims are adjusted together
+    table = claims.adjust({"q1": table}, None, 0.05)[0]["q1"]
+    tested = table[table["is_tested"]].iloc[0]
+    assert tested["p_adjusted"] == tested["p_value"]  # one claim: Holm leaves it as it is
     assert tested["assessment"] == change.INCREASE
     assert table.loc[table["category"] == "Enig", "change_pct_points"].item() == pytest.approx(75.0 - 16.7)
     lines = change.survey_statements(q1, table, change.QuestionMatch("q1", change.SAME), "2025", 10)
     assert [s.kind for s in lines] == [change.CHANGE]
-    assert lines[0].text.startswith("Andelen, der svarer 'Hverken eller' eller 'Enig', er steget fra 25 % til 92 %")
+    assert lines[0].text.startswith("Andelen, der svarer 'Hverken eller' eller 'Enig', er steget fra 25 % til 92 % "
+                                    "(p = 0,004; justeret p = 0,004)")  # raw and adjusted p, both shown
 
 
 def test_a_small_round_gives_too_few_and_a_changed_question_no_verdict():
@@ -133,10 +142,12 @@ def test_multi_choice_change_per_option():
                            "n": [6, 2, 1], "base": 12, "pct": [50.0, 16.7, 8.3]})
     after = before.assign(n=[7, 10, 1], pct=[58.3, 83.3, 8.3])
     table = change.survey_change(q2, before, after, change.QuestionMatch("q2", change.SAME), min_base=10)
+    table = claims.adjust({"q2": table}, None, 0.05)[0]["q2"]
     assert table["is_tested"].all()
     assert table["assessment"].tolist() == [change.NO_CHANGE, change.INCREASE, change.NO_CHANGE]
-    # Holm within the question: the smallest of three p-values times 3, the others at least that.
-    assert table["p_value"].iloc[1] == pytest.approx(3 * yates_p(2, 10, 10, 2))
+    # Holm over the three claims: the smallest p-value times 3, the others at least that.
+    assert table["p_value"].iloc[1] == pytest.approx(yates_p(2, 10, 10, 2))
+    assert table["p_adjusted"].iloc[1] == pytest.approx(3 * yates_p(2, 10, 10, 2))
     assert table["p_value"].iloc[0] == 1.0  # 6 -> 7 of 12: within the continuity correction
     assert str(table["n_baseline"].dtype) == "Int64"
 
@@ -177,20 +188,29 @@ def test_suppression_has_one_pattern_in_both_rounds():
         hidden = result.rates[result.rates["is_suppressed"]]
         assert hidden["rate_per_1000"].isna().all() and hidden["ci_low"].isna().all()
 
-    table = change.referral_change(before.rates, after.rates, CLUSTER).set_index("practice")
+    _, table, claimed = claims.adjust({}, change.referral_change(before.rates, after.rates, CLUSTER), 0.05)
+    assert claimed == 1  # the same practices in both rounds: no second, 'both rounds' ratio
+    table = table.set_index("practice")
     total = table.loc[CLUSTER]
     assert total["rate_per_1000_baseline"] == pytest.approx(7.5)  # 45 / 6,000 listed
     assert total["rate_per_1000_follow_up"] == 15.2  # 91 / 6 = 15.17, published with one decimal
     assert total["rate_ratio"] == pytest.approx(91 / 45) and total["assessment"] == change.INCREASE
+    # Exact conditional p: 91 of 136 under Binomial(136, 1/2), twice the upper tail.
+    assert total["p_value"] == pytest.approx(2 * binom.sf(90, 136, 0.5)) and total["rr_method"] == change.EXACT
+    # Four practices are too few to estimate overdispersion: Poisson limits in both rounds.
+    assert (total["funnel_baseline"], total["funnel_follow_up"]) == (change.POISSON_LIMITS,) * 2
     # Practice A: 20 referrals where the cluster rate predicts 15 (inside), then 60 where 30.3 (far above).
     assert table.loc["Praksis A", "funnel_baseline"] == ""
     assert table.loc["Praksis A", "funnel_follow_up"] == "over 99,8 %"
-    assert table.loc["Praksis A", "funnel_change"] == "nu uden for grænserne"
-    assert table.loc["Praksis B", "funnel_change"] == "kan ikke vurderes"
+    assert set(table.loc[table.index != CLUSTER, "membership"]) == {change.IN_BOTH}
     assert math.isnan(table.loc["Praksis B", "rate_per_1000_follow_up"])  # hidden in both rounds
-    lines = change.referral_statements(table.reset_index(), CLUSTER)
+    lines = change.referral_statements(table.reset_index(), CLUSTER, "KOL")
     assert [s.kind for s in lines] == [change.CHANGE, change.FUNNEL]
     assert lines[0].text.startswith("KOL: klyngens henvisningsrate er steget (7,5 → 15,2 pr. 1.000; ratio 2,02")
+    assert "p < 0,001; justeret p < 0,001" in lines[0].text
+    # A funnel position is a position, never a change.
+    assert lines[1].text == ("KOL, placering i tragten nu (før) – en placering, ikke en test af ændring: "
+                             "Praksis A over 99,8 % (før: inden for).")
 
 
 # --------------------------------------------------------------------------- orders end to end
@@ -250,18 +270,31 @@ def test_a_follow_up_deck_and_tables(orders, tmp_path):
     top = q1[q1["is_tested"]].iloc[0]
     assert top["category"] == "Hverken eller + Enig"
     assert (top["n_baseline"], top["base_baseline"], top["n_follow_up"], top["base_follow_up"]) == (3, 12, 11, 12)
-    assert float(top["p_value"]) == pytest.approx(yates_p(3, 9, 11, 1), abs=1e-4) and top["assessment"] == "steget"
+    # Respondents 1-12 answered both rounds (the same ids): the paired answers are tested. In the
+    # top two before: 9, 10, 11; after: 2-12. Up 8 (2-8 and 12), down 0: exact McNemar
+    # p = 2 * (1/2)^8 = 0.0078125. Four claims (q1; q2's three options): Holm gives q1 and Brev
+    # (the same p) 4 * 0.0078125 = 0.03125 and max(3 * 0.0078125, 0.03125) = 0.03125.
+    assert top["test"] == change.PAIRED and int(top["n_pairs"]) == 12
+    assert float(top["p_value"]) == pytest.approx(2 / 2 ** 8, abs=1e-6)
+    assert float(top["p_adjusted"]) == pytest.approx(4 * 2 / 2 ** 8, abs=1e-6) and top["assessment"] == "steget"
     q2 = pd.read_csv(tables / "q2_change.csv", keep_default_na=False).set_index("category")
     assert q2.loc["Brev", "assessment"] == "steget" and q2.loc["Telefon", "assessment"] == "ingen sikker ændring"
+    assert float(q2.loc["Brev", "p_adjusted"]) == pytest.approx(0.03125, abs=1e-6)
+    assert float(q2.loc["Telefon", "p_value"]) == 1.0  # one respondent up, none down
 
     deck = Presentation(str(tmp_path / "out" / "follow" / "deck.pptx"))
     titles = [slide.shapes.title.text for slide in deck.slides]
     assert titles[1] == "Hvad har ændret sig?" and titles[-1] == "Aftaler og næste skridt"
     changes = deck.slides[1].placeholders[1].text_frame.text
-    assert "steget fra 25 % til 92 %" in changes and "'Brev', er steget fra 17 % til 83 %" in changes
+    assert "steget fra 25 % til 92 % (parret test af de 12, der svarede begge gange; p = 0,008; " \
+           "justeret p = 0,031)" in changes
+    assert "'Brev', er steget fra 17 % til 83 %" in changes
+    assert "Præsentationen tester 4 mulige ændringer på én gang" in changes and "Holms metode" in changes
     chart_slide = next(s for s in deck.slides if s.shapes.title.text == SPEC.question("q1").title)
     text = " ".join(shape.text_frame.text for shape in chart_slide.shapes if shape.has_text_frame)
-    assert "2025: n = 12 af 14 inviterede; 2026: n = 12 af 14 inviterede" in text  # both bases
+    # Both bases, completed and partial respondents apart (all 12 completed in both rounds).
+    assert ("2025: n = 12 · 12 af 14 inviterede svarede, heraf 12 fuldt ud; "
+            "2026: n = 12 · 12 af 14 inviterede svarede, heraf 12 fuldt ud") in text
 
 
 def test_a_baseline_deck_has_no_change_slide(orders, tmp_path):
@@ -301,7 +334,7 @@ def test_the_demo_follow_up_keeps_the_baselines_pseudonyms(demo_run):
     both = pd.read_csv(reports / "fjord-2026-forebyg" / "tables" / "referrals_change.csv", keep_default_na=False)
     own = own.set_index(["practice", "offer"])
     compared = 0
-    for row in both.itertuples():
+    for row in both[both["practice"] != change.BOTH_ROUNDS].itertuples():
         if row.referrals_baseline not in ("", "<5", "skjult"):
             # The baseline's figures under the same letter as in the baseline's own deck.
             assert str(own.loc[(row.practice, row.offer), "referrals"]) == row.referrals_baseline
@@ -359,11 +392,12 @@ def test_a_shorter_follow_up_period_is_compared_per_day():
     assert low < 1 < high
     before = _result({"A": 40, "B": 20}, {"A": 2000, "B": 1000})
     after = _result({"A": 20, "B": 10}, {"A": 2000, "B": 1000})
-    table = change.referral_change(before.rates, after.rates, CLUSTER, days=(365, 181)).set_index("practice")
+    table = change.referral_change(before.rates, after.rates, CLUSTER, days=(365, 181))
+    table = claims.adjust({}, table, 0.05)[1].set_index("practice")
     assert table.loc[CLUSTER, "rate_ratio"] == pytest.approx(0.5 * 365 / 181)
     assert table.loc[CLUSTER, "assessment"] == change.NO_CHANGE
-    unadjusted = change.referral_change(before.rates, after.rates, CLUSTER).set_index("practice")
-    assert unadjusted.loc[CLUSTER, "assessment"] == change.DECREASE  # what the days correct
+    unadjusted = claims.adjust({}, change.referral_change(before.rates, after.rates, CLUSTER), 0.05)[1]
+    assert unadjusted.set_index("practice").loc[CLUSTER, "assessment"] == change.DECREASE  # what the days correct
 
 
 def test_a_question_dropped_at_follow_up_is_reported(orders, tmp_path):
@@ -374,3 +408,160 @@ def test_a_question_dropped_at_follow_up_is_reported(orders, tmp_path):
     assert [w.message for w in run.analysis.warnings if "q2" in w.message and "column" not in w.message] == [
         "question q2 of the baseline order base is not in the follow-up: it is not compared"]
     assert sorted(run.analysis.change.survey) == ["q1"]
+
+
+# --------------------------------------------------------------------------- referral rounds end to end
+
+REFERRAL_ORDERS = """
+orders:
+  - id: base
+    cluster: Testklyngen
+    municipality: Test Kommune
+    package: forebyggelse-rehabilitering
+    survey: survey.csv
+    invited: 10
+    referrals: henv_2025.csv
+    listed_patients: tilm_2025.csv
+    period: {start: 2025-01-01, end: 2025-12-31}
+  - id: follow
+    cluster: Testklyngen
+    municipality: Test Kommune
+    package: forebyggelse-rehabilitering
+    round: follow-up
+    baseline: base
+    survey: survey.csv
+    invited: 10
+    referrals: henv_2026.csv
+    listed_patients: tilm_2026.csv
+    period: {start: 2026-01-01, end: 2026-12-31}
+"""
+# Gamma has no listed patients at baseline; Beta leaves, Epsilon joins; 'Faldforebyggelse' (no
+# offer of the package) is only in the follow-up's data. No count is 1-4, so nothing is hidden.
+REFERRALS_2025 = """
+Ydernummer;Praksisnavn;KOL;Diabetes
+011111;Lægerne Alfa;12;20
+022222;Lægerne Beta;8;9
+033333;Lægerne Gamma;6;5
+044444;Lægerne Delta;10;14
+"""
+LISTED_2025 = "Ydernummer;Tilmeldte\n011111;1.600\n022222;2.100\n033333;0\n044444;1.200\n"
+REFERRALS_2026 = """
+Ydernummer;Praksisnavn;KOL;Diabetes;Faldforebyggelse
+011111;Lægerne Alfa;15;22;7
+033333;Lægerne Gamma;5;6;0
+044444;Lægerne Delta;9;16;5
+055555;Lægerne Epsilon;14;20;9
+"""
+LISTED_2026 = "Ydernummer;Tilmeldte\n011111;1.650\n033333;900\n044444;1.200\n055555;2.400\n"
+
+
+@pytest.fixture
+def referral_orders(tmp_path, workbook):
+    survey = "id;q1\n" + "\n".join(f"{i};I høj grad" for i in range(1, 7))
+    for name, text in (("survey.csv", survey), ("henv_2025.csv", REFERRALS_2025), ("tilm_2025.csv", LISTED_2025),
+                       ("henv_2026.csv", REFERRALS_2026), ("tilm_2026.csv", LISTED_2026)):
+        write(tmp_path / name, text)
+    return write(tmp_path / "orders.yaml", REFERRAL_ORDERS)
+
+
+def _slide_text(slide) -> str:
+    return " ".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
+
+
+def test_an_offer_new_at_follow_up_is_shown_and_reported(referral_orders, tmp_path):
+    run = OrderRun("follow", referral_orders, tmp_path / "out")
+    warnings = [w.message for w in run.analysis.warnings if "Faldforebyggelse" in w.message]
+    assert warnings[-1] == ("offer 'Faldforebyggelse' is only in the follow-up's referral data (new or renamed): "
+                            "it is shown for the follow-up only, without a change since the baseline")
+    run.export()  # native charts with an offer missing from one round: no NaN reaches a chart's workbook
+    deck = Presentation(str(tmp_path / "out" / "follow" / "deck.pptx"))
+    slide = next(s for s in deck.slides if s.shapes.title.text.startswith("Faldforebyggelse"))
+    assert "21 henvisninger fra de 4 praksis med tilmeldte patienter" in _slide_text(slide)
+    assert "Faldforebyggelse: ændringen i klyngens henvisningsrate kan ikke beregnes (tilbuddet findes kun i " \
+           "data for opfølgningen)" in _slide_text(slide)
+    table = pd.read_csv(tmp_path / "out" / "follow" / "tables" / "referrals_change.csv", keep_default_na=False)
+    total = table[(table["practice"] == CLUSTER) & (table["offer"] == "Faldforebyggelse")].iloc[0]
+    assert total["referrals_baseline"] == "" and total["referrals_follow_up"] == "21"
+    assert total["assessment"] == change.RATE_NOT_COMPUTED and total["p_value"] == ""
+
+
+def test_membership_totals_and_the_rate_ratio_of_practices_in_both_rounds(referral_orders, tmp_path):
+    run = OrderRun("follow", referral_orders, tmp_path / "out")
+    letters = {y: f"Praksis {code}" for y, (code, _) in run.analysis.practices.items()}
+    base_letters = {y: f"Praksis {c}" for y, (c, _) in analyse_order(referral_orders, "base").practices.items()}
+    alfa, epsilon = letters["011111"], letters["055555"]
+    beta = base_letters["022222"]
+    table = run.analysis.change.referrals
+    kol = table[table["offer"] == "KOL"].set_index("practice")
+    assert kol.loc[beta, "membership"] == change.LEFT and kol.loc[epsilon, "membership"] == change.JOINED
+    assert kol.loc[alfa, "membership"] == change.IN_BOTH
+    # All practices in the cluster's rate: 12 + 8 + 10 = 30 among 4,900 listed (Gamma has none), then
+    # 15 + 5 + 9 + 14 = 43 among 6,150: ratio 43 * 4,900 / (30 * 6,150) = 1.14201.
+    assert kol.loc[CLUSTER, "rate_ratio"] == pytest.approx(43 * 4900 / (30 * 6150))
+    # In both rounds' rates: Alfa and Delta only (Gamma had no listed patients at baseline): 22 among
+    # 2,800, then 24 among 2,850: ratio 24 * 2,800 / (22 * 2,850) = 1.07177; exact conditional p with
+    # 24 of 46 against a share of 2,850 / 5,650.
+    both = kol.loc[change.BOTH_ROUNDS]
+    assert (both["referrals_baseline"], both["referrals_follow_up"]) == ("22", "24")
+    assert both["rate_ratio"] == pytest.approx(24 * 2800 / (22 * 2850))
+    share = 2850 / 5650
+    assert both["p_value"] == pytest.approx(min(1, 2 * min(binom.cdf(24, 46, share), binom.sf(23, 46, share))))
+    assert both["rr_method"] == change.EXACT  # four practices are too few to estimate overdispersion
+    # Claims: KOL and Diabetes, each for all practices and for those in both rounds (Faldforebyggelse has
+    # no ratio; the survey's one question is too small to test).
+    assert run.analysis.change.claims == 4
+    run.export()
+    deck = Presentation(str(tmp_path / "out" / "follow" / "deck.pptx"))
+    changes = deck.slides[1].placeholders[1].text_frame.text
+    assert f"Klyngens praksis siden 2025: {beta} er ikke med i opfølgningens data og {epsilon} er kommet til." \
+        in changes
+    overview = next(s for s in deck.slides if s.shapes.title.text.startswith("Henvisninger pr. 1.000"))
+    assert "4 praksis med 6.150 tilmeldte patienter" in _slide_text(overview)
+    kol_slide = next(s for s in deck.slides if s.shapes.title.text.startswith("KOL"))
+    assert "KOL: ingen sikker ændring i raten for praksis med i begge runder (7,9 → 8,4 pr. 1.000; ratio 1,07" \
+        in _slide_text(kol_slide)
+    base = OrderRun("base", referral_orders, tmp_path / "out")
+    kol_slide = next(b for s in base.content.steps for b in s.blocks if b.key == "referrals_KOL")
+    assert kol_slide.base == (f"30 henvisninger fra de 3 praksis med tilmeldte patienter; 1 praksis uden "
+                              f"tilmeldte patienter ({base_letters['033333']}) er ikke med i klyngens rate")
+    html = report.title_html(run.content) + "".join(report.step_html(step) for step in run.content.steps)
+    assert f"{beta} er ikke med i opfølgningens data og {epsilon} er kommet til" in html  # the report says so too
+
+
+CLAIM = re.compile(r"er (steget|faldet)\b")
+ADJUSTED_P = re.compile(r"justeret p ([=<]) (\d+,\d+)")
+
+
+def _claims_in(text: str) -> list[float]:
+    """The adjusted p-value printed with each 'er steget'/'er faldet' (NaN where none is printed)."""
+    found = []
+    starts = [m.start() for m in CLAIM.finditer(text)]
+    for start, end in zip(starts, [*starts[1:], len(text)], strict=True):
+        printed = ADJUSTED_P.search(text, start, end)
+        found.append(float(printed.group(2).replace(",", ".")) if printed else math.nan)
+    return found
+
+
+def test_the_demo_follow_up_makes_no_claim_its_adjusted_p_does_not_support(demo_run):
+    folder = demo_run["paths"].reports / "fjord-2026-forebyg"
+    deck = Presentation(str(folder / "deck.pptx"))
+    texts = []
+    for slide in deck.slides:
+        texts += [shape.text_frame.text for shape in slide.shapes if shape.has_text_frame]
+        texts.append(slide.notes_slide.notes_text_frame.text)
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    for where in ("\n".join(texts), html):
+        adjusted = _claims_in(where)
+        assert adjusted, "the demo's follow-up should still make a claim"
+        assert all(p < 0.05 for p in adjusted), adjusted  # NaN (no adjusted p printed) fails too
+    # The tables agree: a verdict of 'steget'/'faldet' exactly where the adjusted p is under 0.05.
+    rows = []
+    for path in (folder / "tables").glob("*_change.csv"):
+        table = pd.read_csv(path, keep_default_na=False)
+        rows += [(path.name, r.assessment, r.p_adjusted) for r in table.itertuples() if r.p_adjusted != ""]
+    assert len(rows) >= 25  # every question's tested rows and every offer's ratios: one family
+    for name, assessment, p in rows:
+        assert (assessment in ("steget", "faldet")) == (float(p) < 0.05), (name, assessment, p)
+    changes = deck.slides[1].placeholders[1].text_frame.text
+    assert f"Præsentationen tester {len(rows)} mulige ændringer på én gang" in changes
+    assert "tragten" not in changes.lower()  # funnel positions are no changes

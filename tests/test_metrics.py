@@ -79,6 +79,15 @@ def test_rates_per_1000_with_intervals_and_cluster_total():
 def test_response_summary():
     frame = _responses([{"respondent_id": str(i), "is_complete": i < 17} for i in range(23)])
     summary = metrics.response_summary(frame, invited=31)
-    assert (summary.responded, summary.completed) == (23, 17)
-    assert summary.response_rate == pytest.approx(100 * 23 / 31)
+    assert (summary.responded, summary.completed, summary.partial) == (23, 17, 6)
+    assert summary.response_rate == pytest.approx(100 * 23 / 31)  # AAPOR RR2: completed and partial
+    assert summary.completion_rate == pytest.approx(100 * 17 / 31)  # AAPOR RR1: completed only
     assert metrics.response_summary(frame, None).response_rate is None
+
+
+def test_the_slide_base_says_partial_respondents_apart():
+    from kiap_analysis.content import response_text
+
+    frame = _responses([{"respondent_id": str(i), "is_complete": i < 21} for i in range(23)])
+    assert response_text(metrics.response_summary(frame, 31)) == "23 af 31 inviterede svarede, heraf 21 fuldt ud"
+    assert response_text(metrics.response_summary(frame, None)) == "23 svarede, heraf 21 fuldt ud"

@@ -90,7 +90,18 @@ def test_missing_and_zero_listed_patients_get_no_rate(orders, workbook, tmp_path
     csv = (tmp_path / "out" / "base" / "tables" / "referrals_per_1000.csv").read_text()
     assert "nan" not in csv.lower() and "inf" not in csv.lower()
     table = pd.read_csv(tmp_path / "out" / "base" / "tables" / "referrals_per_1000.csv")
-    assert list(table.columns) == ["practice", "offer", "referrals", "rate_per_1000", "ci_low", "ci_high"]
+    assert list(table.columns) == ["practice", "offer", "referrals", "rate_per_1000", "ci_low", "ci_high",
+                                   "expected", "funnel", "funnel_adjusted"]
+    # Expected at the unrounded cluster rate 6 / 3,700 listed: Alfa 1,600 x 6 / 3,700 = 2.59, Beta
+    # 2,100 x 6 / 3,700 = 3.41 (published with one decimal); none for practices without a rate's
+    # denominator or for the cluster's own row. Alfa's 6: P(X >= 6 | 2.59) = 0.049; Beta's 0:
+    # P(X <= 0 | 3.41) = e^-3.41 = 0.033: both inside the 95 % limits. Two practices are too few to
+    # judge overdispersion, so no adjusted position either.
+    kol_table = table[table["offer"] == "KOL"].set_index("practice")
+    alfa, beta = f"Praksis {letters['011111']}", f"Praksis {letters['022222']}"
+    assert kol_table.loc[[alfa, beta], "expected"].tolist() == [2.6, 3.4]
+    assert kol_table.loc[[gamma, delta, "Klyngen samlet"], "expected"].isna().all()
+    assert kol_table["funnel"].isna().all() and kol_table["funnel_adjusted"].isna().all()
     assert table[table["practice"] == "Klyngen samlet"]["offer"].tolist() == [
         "Diabetes", "Hjertesygdom", "KOL", "Kræft", "Lænderygsmerter"]
     # Private letters: one per practice, each with its own pseudonym; none under the outputs.

@@ -59,7 +59,7 @@ def test_tiny_order_through_the_notebook(tiny_order, workbook):
     # title, program, closing + intro section + block section, q1, q2, q3 answers, reflection
     assert len(deck.slides) == 9
     texts = [" ".join(s.text_frame.text for s in slide.shapes if s.has_text_frame) for slide in deck.slides]
-    assert "n = 6 af 8 inviterede" in texts[4]
+    assert "n = 6 · 6 af 8 inviterede svarede, heraf 6 fuldt ud" in texts[4]  # partial ones said apart
     assert "Svært at få fat i dem" in texts[6]
     notes = deck.slides[7].notes_slide.notes_text_frame.text
     assert notes.splitlines() == ["Hvad ser vi?", "Hvad gør vi nu?"]

@@ -26,6 +26,21 @@ class SurveyIngest:
     ignored_columns: list[str] = field(default_factory=list)
     invited: int | None = None  # people the export lists (SurveyXact: everyone distributed to)
     personal_values: set[str] = field(default_factory=set)  # private: names/e-mails never read as answers
+    # Private: respondent_id -> what links the respondent between rounds (the normalised e-mail,
+    # else the export's own respondent id); keyed (HMAC) before use, never published.
+    link_keys: dict[str, str] = field(default_factory=dict, repr=False)
+
+
+EMAIL_HEADERS = {"email", "e-mail", "mail", "email address", "emailaddress", "e-mailadresse", "emailadresse"}
+
+
+def link_key(email: str, respondent_id: str) -> str:
+    """What links a respondent between rounds: 'e:' + the e-mail (trimmed, lower case), else
+    'id:' + the export's respondent id; '' when there is neither."""
+    email = email.strip().casefold()
+    if "@" in email:
+        return f"e:{email}"
+    return f"id:{respondent_id.strip()}" if respondent_id.strip() else ""
 
 
 @guarded

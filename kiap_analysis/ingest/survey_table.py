@@ -12,7 +12,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..responses import build_responses, normalise
 from ..spec import PackageSpec
-from .survey import SurveyIngest
+from .survey import EMAIL_HEADERS, SurveyIngest, link_key
 from .survey_columns import (
     ColumnMatch,
     column_role,
@@ -104,6 +104,7 @@ def read_plain_table(
 
     records = []
     personal: set[str] = set()
+    links: dict[str, str] = {}
     unknown: dict[tuple[int, str], list[int]] = {}
     for row_pos, row in body.iterrows():
         cells = {pos: cell_text(row.iloc[pos]) for pos in range(len(headers))}
@@ -112,6 +113,9 @@ def read_plain_table(
         personal |= {cells[pos] for pos in personal_cols if cells[pos]}
         record: dict[str, object] = {"source_row": int(row_pos) + 1}
         record["respondent_id"] = (cells[id_col] if id_col is not None else "") or f"r{int(row_pos) + 1}"
+        email = next((cells[pos] for pos in personal_cols if normalise(headers[pos]) in EMAIL_HEADERS), "")
+        if key := link_key(email, cells[id_col] if id_col is not None else ""):
+            links[str(record["respondent_id"])] = key
         status = parse_status(cells[status_col]) if status_col is not None else True
         if status is None:
             warnings.append(table.problem(
@@ -145,7 +149,7 @@ def read_plain_table(
         form += f" (Excel, sheet '{table.sheet}')"
     return SurveyIngest(
         responses=responses, file=label, form=form, rows_read=len(records), warnings=warnings,
-        unmapped_questions=unmapped, ignored_columns=ignored, personal_values=personal,
+        unmapped_questions=unmapped, ignored_columns=ignored, personal_values=personal, link_keys=links,
     )
 
 

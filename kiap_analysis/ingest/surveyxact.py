@@ -25,7 +25,7 @@ import pandas as pd
 from ..errors import InputError, Problem
 from ..responses import build_responses, normalise, normalise_question, question_slots
 from ..spec import Choice, PackageSpec, Question
-from .survey import SurveyIngest
+from .survey import EMAIL_HEADERS, SurveyIngest, link_key
 from .survey_columns import column_role, parse_flag
 from .tables import RawTable, cell_text, column_letter, excel_sheets, read_excel_sheet, read_text_table
 
@@ -421,6 +421,8 @@ def read_surveyxact(path: Path, spec: PackageSpec, survey_map: Mapping[str, str]
     id_col = next((i for i, h in enumerate(headers) if column_role(h) == "respondent_id"), None)
     personal_cols = [i for i, h in enumerate(headers) if column_role(h) == "personal"]
     personal: set[str] = set()
+    links: dict[str, str] = {}
+    link_by_id = id_col is not None and normalise(headers[id_col]) == "respondentid"
     status = _status_reader(groups, columns, labels)
     records = []
     unknown: dict[tuple[int, str], list[int]] = {}
@@ -437,6 +439,9 @@ def read_surveyxact(path: Path, spec: PackageSpec, survey_map: Mapping[str, str]
             "respondent_id": (cell_text(row.iloc[id_col]) if id_col is not None else "") or f"r{row_pos + 1}",
             "is_complete": state == "complete",
         }
+        email = next((cell_text(row.iloc[p]) for p in personal_cols if normalise(headers[p]) in EMAIL_HEADERS), "")
+        if key := link_key(email, cell_text(row.iloc[id_col]) if link_by_id else ""):  # 'id' is the organisation
+            links[str(record["respondent_id"])] = key
         for pos, target in targets.items():
             value = cell_text(row.iloc[pos])
             for column, parsed, bad in _convert(target, value):
@@ -453,7 +458,7 @@ def read_surveyxact(path: Path, spec: PackageSpec, survey_map: Mapping[str, str]
     return SurveyIngest(
         responses=build_responses(records, spec), file=label, form=export.form, rows_read=len(records),
         warnings=warnings, unmapped_questions=unmapped, ignored_columns=ignored,
-        invited=invited if status else None, personal_values=personal,
+        invited=invited if status else None, personal_values=personal, link_keys=links,
     )
 
 
