@@ -104,13 +104,15 @@ def test_the_decks_native_charts_give_rates_intervals_and_funnel_sizes(tmp_path)
     from pptx import Presentation
     from pptx.util import Inches
 
+    from kiap_analysis import funnel
     from kiap_analysis.native_charts import add_funnel, add_practice_rates
 
     rates = _practice_rates()
     prs = Presentation()
     slide = prs.slides.add_slide(prs.slide_layouts[6])
     add_practice_rates(slide, (0, 0, Inches(5), Inches(4)), rates, 6.0)
-    add_funnel(slide, (Inches(5), 0, Inches(5), Inches(4)), rates, 6.0)
+    fit = funnel.FunnelFit("KOL", 6.0, funnel.overdispersion([], []))  # 2 practices: no overdispersion
+    add_funnel(slide, (Inches(5), 0, Inches(5), Inches(4)), rates.assign(funnel=""), fit)
     prs.save(tmp_path / "deck.pptx")
     found = clues_from_deck(tmp_path / "deck.pptx")
     bars = [c for c in found if c.size is None]
