@@ -23,7 +23,9 @@ ORDER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 KNOWN_FIELDS = {
     "id", "cluster", "municipality", "package", "round", "baseline", "survey", "invited",
     "referrals", "listed_patients", "period", "questions", "survey_map", "template", "names",
+    "respondent_id", "survey_language", "accept_loss",
 }  # fmt: skip
+SURVEY_LANGUAGES = ("da", "en", "de", "no", "sv")
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,9 @@ class Order:
     survey_map: Mapping[str, str] = field(default_factory=dict)
     template: Path | None = None
     names: Path | None = None
+    respondent_id: str | None = None  # the export's column that identifies respondents, or 'none'
+    survey_language: str | None = None  # which SurveyXact files of several to read (da, en, de, no, sv)
+    accept_loss: Mapping[str, str] = field(default_factory=dict)  # data-loss rule -> why it is accepted
 
     @property
     def is_follow_up(self) -> bool:
@@ -255,6 +260,12 @@ def _parse_entry(item: Any, index: int, path: Path, base_dir: Path) -> OrderEntr
         survey_map = {}
     survey_map = {str(k): v if isinstance(v, list) else str(v) for k, v in survey_map.items()
                   if k not in ("__line__", "__lines__")}
+    language = text("survey_language", required=False).casefold() or None
+    if language is not None and language not in SURVEY_LANGUAGES:
+        problem("survey_language", f"survey_language '{language}' is not one of {', '.join(SURVEY_LANGUAGES)}",
+                "write the language the SurveyXact files are named for, e.g. survey_language: da")
+        language = None
+    accept_loss = _accept_loss(item.get("accept_loss"), problem)
 
     order = Order(
         id=order_id,
@@ -275,10 +286,36 @@ def _parse_entry(item: Any, index: int, path: Path, base_dir: Path) -> OrderEntr
         survey_map=survey_map,
         template=file("template"),
         names=file("names"),
+        respondent_id=text("respondent_id", required=False) or None,
+        survey_language=language,
+        accept_loss=accept_loss,
     )
     if order.survey is None and "survey" not in item:
         problem("survey", "'survey' is missing", f"add 'survey:' with the survey export of order {order_id}")
     return OrderEntry(id=order_id, index=index, order=order, problems=tuple(problems))
+
+
+def _accept_loss(raw: Any, problem) -> dict[str, str]:
+    """``accept_loss: {rule: reason}``: the data-loss rules whose drops this order accepts, each with
+    the reason (shown in the report). Rules: reconcile.LOSS_RULES."""
+    from .reconcile import LOSS_RULES
+
+    if raw is None:
+        return {}
+    fix = ("write e.g. accept_loss: {duplicate_respondent: 'two test answers by the coordinator'}; rules: "
+           + ", ".join(LOSS_RULES))
+    if not isinstance(raw, dict):
+        problem("accept_loss", "accept_loss must map data-loss rules to the reason they are accepted", fix)
+        return {}
+    accepted = {}
+    for rule, reason in _strip_lines(raw).items():
+        if rule not in LOSS_RULES:
+            problem("accept_loss", f"accept_loss names '{rule}', which is not a data-loss rule", fix)
+        elif reason is None or not str(reason).strip():
+            problem("accept_loss", f"accept_loss: {rule} needs a reason", fix)
+        else:
+            accepted[str(rule)] = str(reason).strip()
+    return accepted
 
 
 def _period(raw: Any, problem) -> Period | None:
