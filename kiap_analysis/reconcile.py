@@ -184,7 +184,7 @@ class Reconciliation:
                     detail = f"; {d.detail}" if d.detail else ""
                     out.append(f"    - {d.count} {d.rule}: {RULES[d.rule].text} ({d.rows_text()}{detail}){accepted}")
                 if i == 1 and account.errors:
-                    out.append(f"    - {account.errors} with errors (below)")
+                    out.append(f"    - {account.errors} row(s) with errors (below)")
                 sign = "  " if i == 0 else ("  = " if stage.chained else "  : ")
                 parts = ", ".join(f"{n} {PARTS[k][0]}" for k, n in stage.parts)
                 out.append(f"  {sign}{stage.count} {STAGES[stage.key][0]}" + (f" ({parts})" if parts else ""))
@@ -270,7 +270,7 @@ def referral_accounts(ingest, listed) -> tuple[Account, Account]:
     usable = listed.listed.dropna(subset=["listed_patients"])
     listed_ids = set(usable.loc[usable["listed_patients"] > 0, "ydernummer"])
     no_rate = int(counts.loc[~counts["ydernummer"].isin(listed_ids), "referrals"].sum())
-    error_rows = len({p.row for p in ingest.errors if p.row is not None})
+    error_rows = ingest.error_rows
     rows_counted = ingest.rows_read - len(ingest.dropped) - error_rows
     referral_stages = (
         Stage("rows_read", ingest.rows_read),
@@ -280,7 +280,7 @@ def referral_accounts(ingest, listed) -> tuple[Account, Account]:
         Stage("referrals", int(counts["referrals"].sum()), chained=False,
               parts=(("without_rate", no_rate),) if no_rate else ()),
     )
-    listed_errors = len({p.row for p in listed.errors if p.row is not None})
+    listed_errors = listed.error_rows
     practices = int(listed.listed["ydernummer"].nunique())
     without = practices - len(listed_ids & set(listed.listed["ydernummer"]))
     listed_stages = (

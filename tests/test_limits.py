@@ -14,7 +14,7 @@ from kiap_analysis.ingest.referrals import read_referrals
 from kiap_analysis.ingest.survey import read_survey
 from kiap_analysis.spec import load_catalogue
 
-from conftest import write
+from conftest import write, write_bomb
 
 OFFERS = load_catalogue()["forebyggelse-rehabilitering"].offers
 
@@ -40,14 +40,7 @@ def test_the_documented_limits():
 
 
 def test_a_workbook_that_unpacks_past_the_limit_is_refused_unopened(tmp_path, no_openpyxl):
-    # half a megabyte on disk, 201 MB unpacked (a sheet of repeated rows compresses ~350 times)
-    path = tmp_path / "bomb.xlsx"
-    row = b'<row><c t="n"><v>1</v></c></row>' * 30000
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
-            for _ in range(201_000_000 // len(row) + 1):
-                sheet.write(row)
+    path = write_bomb(tmp_path / "bomb.xlsx")
     assert path.stat().st_size < 1_000_000
     for read in (lambda: read_survey(path, load_catalogue()["akutfunktioner"], label="bomb.xlsx"),
                  lambda: read_referrals(path, OFFERS, None, "bomb.xlsx")):

@@ -22,16 +22,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..reconcile import RULES
 from ..responses import Slot, survey_slots
 from ..spec import PackageSpec
 
-RULE_NON_RESPONDENT = "non_respondent"
-RULE_OUTSIDE = "uncounted_answers"
-RULE_DUPLICATE = "duplicate_respondent"
-REASON_EMPTY = "ingen svar (ikke-respondent)"
-REASON_OUTSIDE = "svar, der ikke kan tælles (kolonner, der ikke læses, eller ukendte svar)"
-REASON_DUPLICATE = "dublet af respondent (samme id)"
-REASONS = {RULE_NON_RESPONDENT: REASON_EMPTY, RULE_OUTSIDE: REASON_OUTSIDE, RULE_DUPLICATE: REASON_DUPLICATE}
+RULE_NON_RESPONDENT, RULE_UNCOUNTED, RULE_DUPLICATE = "non_respondent", "uncounted_answers", "duplicate_respondent"
+REASONS = {rule: RULES[rule].text_da for rule in (RULE_NON_RESPONDENT, RULE_UNCOUNTED, RULE_DUPLICATE)}
+REASON_EMPTY, REASON_DUPLICATE = REASONS[RULE_NON_RESPONDENT], REASONS[RULE_DUPLICATE]
 NOT_RESPONDED = ("new", "distributed", "dropped_out")  # ingest.status: the survey's own word for it
 
 
@@ -65,7 +62,7 @@ def drop_non_respondents(responses: pd.DataFrame, spec: PackageSpec,
     elsewhere = responses["source_row"].isin(list(answered_elsewhere)) & ~status.isin(NOT_RESPONDED)
     outside = empty & elsewhere
     dropped = pd.concat([_log(responses.loc[empty & ~outside], RULE_NON_RESPONDENT),
-                         _log(responses.loc[outside], RULE_OUTSIDE)], ignore_index=True)
+                         _log(responses.loc[outside], RULE_UNCOUNTED)], ignore_index=True)
     return responses.loc[~empty].copy(), dropped
 
 

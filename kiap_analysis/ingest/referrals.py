@@ -49,6 +49,7 @@ class ReferralIngest:
     dropped: list[tuple[int, str]] = field(default_factory=list)  # (spreadsheet row, reason)
     practice_names: dict[str, str] = field(default_factory=dict)  # private: for the leak check
     errors: list[Problem] = field(default_factory=list)  # row problems, when the caller collects them
+    error_rows: int = 0  # data rows with such a problem
 
 
 class OfferMatcher:
@@ -314,7 +315,7 @@ def read_referrals(path: Path, offers: Sequence[Offer], period: Period | None, l
               .groupby(["ydernummer", "offer"], as_index=False, sort=False)["referrals"].sum())
     return ReferralIngest(counts=counts, file=label, shape=shape, rows_read=rows_read,
                           warnings=warnings, unknown_offers=unknown, dropped=dropped,
-                          practice_names=names, errors=problems)
+                          practice_names=names, errors=problems, error_rows=_data_rows(problems, header_row))
 
 
 @dataclass
@@ -328,6 +329,7 @@ class ListedIngest:
     dropped: list[tuple[int, str]] = field(default_factory=list)
     practice_names: dict[str, str] = field(default_factory=dict)
     errors: list[Problem] = field(default_factory=list)
+    error_rows: int = 0
 
 
 def _listed_header(table: RawTable) -> tuple[int, int, int | None, int]:
@@ -392,4 +394,9 @@ def read_listed_patients(path: Path, label: str, collect: bool = False) -> Liste
     if problems and not collect:
         raise InputError(problems)
     return ListedIngest(listed=listed, file=label, rows_read=rows_read, dropped=dropped,
-                        practice_names=names, errors=problems)
+                        practice_names=names, errors=problems, error_rows=_data_rows(problems, header_row))
+
+
+def _data_rows(problems: list[Problem], header_row: int) -> int:
+    """How many rows below the header (0-based ``header_row``) the problems name."""
+    return len({p.row for p in problems if p.row is not None and p.row > header_row + 1})

@@ -77,6 +77,8 @@ def read_plain_table(
     ignored: list[str] = []
     unread: list[int] = []
     personal_cols: list[int] = list(ids.contact)
+    if id_col is not None and column_role(headers[id_col]) == "personal":  # respondent_id: Navn
+        personal_cols.append(id_col)
     seen_slots: dict[str, str] = {}
     for pos, header in enumerate(headers):
         if not header or pos == id_col or pos in ids.contact:

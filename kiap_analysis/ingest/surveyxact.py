@@ -505,8 +505,8 @@ def read_surveyxact(path: Path, spec: PackageSpec, survey_map: Mapping[str, str]
     warnings = list(export.notes)
     warnings += [data.problem(w, "if a column identifies each respondent, name it with respondent_id: <column> "
                               "in the order", column=column_letter(pos), severity="warning") for pos, w in ids.warnings]
-    personal_cols = sorted({*ids.contact, *(i for i, h in enumerate(headers) if h and i != id_col and (
-        column_role(h) in ("personal", "respondent_id", "id_candidate") or h in contact_names))})
+    personal_cols = sorted({*ids.contact, *(i for i, h in enumerate(headers) if h and (i != id_col or column_role(
+        h) == "personal") and (column_role(h) in ("personal", "respondent_id", "id_candidate") or h in contact_names))})
     bookkeeping = {*personal_cols, *([id_col] if id_col is not None else [])}
 
     mapper = _Mapper(spec, survey_map, labels, export.structure.file)
