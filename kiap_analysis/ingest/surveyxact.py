@@ -469,13 +469,9 @@ def _status_reader(groups: dict[str, list[Variable]], columns: dict[str, int], l
     return from_code, [columns[single.name]]
 
 
-def _elsewhere(row, positions: list[int], flag_positions: set[int]) -> bool:
-    """Whether the row holds an answer in a column that is not read (0 in a 0/1 column is none)."""
-    for pos in positions:
-        value = cell_text(row.iloc[pos])
-        if value and not (pos in flag_positions and parse_flag(value) is False):
-            return True
-    return False
+def _is_answer(value: str, is_flag: bool) -> bool:
+    """A non-blank cell, but not a 0 in a 0/1 column (what non-respondents hold)."""
+    return bool(value) and not (is_flag and parse_flag(value) is False)
 
 
 def read_surveyxact(path: Path, spec: PackageSpec, survey_map: Mapping[str, str], label: str,
@@ -505,8 +501,13 @@ def read_surveyxact(path: Path, spec: PackageSpec, survey_map: Mapping[str, str]
     warnings = list(export.notes)
     warnings += [data.problem(w, "if a column identifies each respondent, name it with respondent_id: <column> "
                               "in the order", column=column_letter(pos), severity="warning") for pos, w in ids.warnings]
-    personal_cols = sorted({*ids.contact, *(i for i, h in enumerate(headers) if h and (i != id_col or column_role(
-        h) == "personal") and (column_role(h) in ("personal", "respondent_id", "id_candidate") or h in contact_names))})
+
+    def personal_column(pos: int, header: str) -> bool:
+        if pos == id_col:  # an id named like a personal column (respondent_id: navn) is personal too
+            return column_role(header) == "personal"
+        return column_role(header) in ("personal", "respondent_id", "id_candidate") or header in contact_names
+
+    personal_cols = sorted({*ids.contact, *(i for i, h in enumerate(headers) if h and personal_column(i, h))})
     bookkeeping = {*personal_cols, *([id_col] if id_col is not None else [])}
 
     mapper = _Mapper(spec, survey_map, labels, export.structure.file)
@@ -571,16 +572,16 @@ def read_surveyxact(path: Path, spec: PackageSpec, survey_map: Mapping[str, str]
         }
         for pos, target in targets.items():
             value = cell_text(row.iloc[pos])
-            if value and not (target.kind == "flag" and parse_flag(value) is False):
+            if _is_answer(value, target.kind == "flag"):
                 answer_cells[target.question.id] = answer_cells.get(target.question.id, 0) + 1
             for column, parsed, bad in _convert(target, value):
                 if bad is not None:
                     unknown.setdefault((pos, bad), []).append(source_row)
                 if column is not None:
                     record[column] = parsed
-        if _elsewhere(row, unread, flag_positions):
-            elsewhere[source_row] = tuple(headers[pos] for pos in unread if cell_text(row.iloc[pos]) and not (
-                pos in flag_positions and parse_flag(cell_text(row.iloc[pos])) is False))
+        other = tuple(headers[pos] for pos in unread if _is_answer(cell_text(row.iloc[pos]), pos in flag_positions))
+        if other:
+            elsewhere[source_row] = other
         records.append(record)
     if unknown_status:
         raise InputError([unknown_status_problem(data.file, text, rows, column_letter(pos), data.sheet)
