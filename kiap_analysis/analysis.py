@@ -424,7 +424,7 @@ def analyse_order(
         errors = [p for p in rnd.problems if p.severity == "error"]
         problems += errors if rnd.order is order else [_of_baseline(p, rnd.order.id) for p in errors]
     if problems:
-        raise reconcile.OrderProblems(problems, [r.reconciliation for r in reversed(results) if r.reconciliation])
+        raise InputError(problems, [r.reconciliation for r in reversed(results) if r.reconciliation])
     current = results[-1]
     baseline = results[0] if len(results) == 2 else None
     follow_up = None

@@ -1,8 +1,8 @@
 """The reconciliation of an order: every row read is counted, kept or dropped by a named rule.
 
-Per round and input, a chain of stages whose numbers add up (rows read -> respondents ->
-counted, or rows read -> rows counted), each step's drops with their rule and rows, then what
-was counted: the base of every question, or practices, offers and referrals. Built by pure
+Per round and input, a chain of stages whose numbers add up (rows read -> rows with answers
+-> respondents counted, or rows read -> rows counted), each step's drops with their rule and
+rows, then what was counted: the base of every question, or practices, offers and referrals. Built by pure
 functions from what the readers and the cleaning return; shown in the report's data
 section, written to manifest.json and printed by ``kiap validate``.
 
@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .config import Settings
-from .errors import InputError, KiapError, Problem
+from .errors import KiapError, Problem
 
-LIMIT_RESPONDENTS, LIMIT_ANSWERS, LIMIT_REFERRAL_ROWS = "respondents", "answers", "referral rows"
+LIMIT_RESPONDENTS, LIMIT_ANSWERS, LIMIT_REFERRAL_ROWS = "rows with answers", "answers", "referral rows"
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ REFERRAL_REASONS = {"total row": "total_row", "outside the period": "outside_per
 
 STAGES = {  # key -> (English, Danish)
     "rows_read": ("rows read", "rækker læst"),
-    "respondents": ("respondents (at least one answer)", "besvarelser (mindst ét svar)"),
+    "respondents": ("rows with answers", "rækker med svar"),  # before duplicates are dropped
     "counted": ("respondents counted", "besvarelser, der indgår"),
     "rows_counted": ("rows counted", "rækker, der indgår"),
     "practices": ("practices", "praksis"),
@@ -76,13 +76,23 @@ class Drop:
     file: str
     rows: tuple[int, ...]  # spreadsheet rows (1 is the file's first line)
     answers: int | None = None  # answer cells, where a rule drops answers rather than rows
-    detail: str = ""  # e.g. "'Måske' in column 'q1'"
-    column: str | None = None
+    value: str = ""  # the answer left out ('Måske'); never in the manifest
+    columns: tuple[str, ...] = ()  # the export's headers it is in
+    column: str | None = None  # the spreadsheet column, for a message's place
     sheet: str | None = None
 
     @property
     def count(self) -> int:
         return len(self.rows) if self.answers is None else self.answers
+
+    @property
+    def detail(self) -> str:
+        """"'Måske' in column 'q1'", or "answers in 'spm1', 'b_1_1'"."""
+        return _detail(self, "'{}' in column '{}'", "answers in ")
+
+    @property
+    def detail_da(self) -> str:
+        return _detail(self, "'{}' i kolonne '{}'", "svar i ")
 
     def rows_text(self) -> str:
         """'row 5', 'rows 5, 9', 'rows 1, 2, ... and 3 more'."""
@@ -194,6 +204,15 @@ class Reconciliation:
         return out
 
 
+def _detail(drop: Drop, value: str, columns: str) -> str:
+    if drop.value:
+        return value.format(drop.value, drop.columns[0] if drop.columns else "")
+    if drop.columns:
+        shown = ", ".join(f"'{c}'" for c in drop.columns[:8])
+        return columns + shown + (" ..." if len(drop.columns) > 8 else "")
+    return ""
+
+
 def _question_text(q: QuestionLine, accepted: Mapping[str, str]) -> str:
     text = f"{q.question_id} base {q.base}, {q.answers_read} answers read"
     for d in q.left_out:
@@ -228,11 +247,10 @@ def survey_account(ingest, clean, tables: Mapping[str, pd.DataFrame], free_text:
         rows = tuple(int(r) for r in dropped.loc[dropped["rule"] == rule, "source_row"])
         if not rows:
             return ()
-        detail = ""
+        columns = ()
         if rule == "uncounted_answers":
-            columns = sorted({c for r in rows for c in ingest.answered_elsewhere.get(r, ())})
-            detail = "answers in " + ", ".join(f"'{c}'" for c in columns[:8]) + (" ..." if len(columns) > 8 else "")
-        return (Drop(rule, ingest.data_file or ingest.file, rows, detail=detail, sheet=ingest.data_sheet),)
+            columns = tuple(sorted({c for r in rows for c in ingest.answered_elsewhere.get(r, ())}))
+        return (Drop(rule, ingest.data_file or ingest.file, rows, columns=columns, sheet=ingest.data_sheet),)
 
     respondents = read[~read["source_row"].isin(dropped.loc[dropped["rule"] == "non_respondent", "source_row"])]
     counted = clean.responses
@@ -245,8 +263,7 @@ def survey_account(ingest, clean, tables: Mapping[str, pd.DataFrame], free_text:
     questions = []
     for question in spec.questions:
         left = tuple(Drop("unknown_answer", ingest.data_file or ingest.file, item.rows, answers=len(item.rows),
-                          detail=f"'{item.value}' in column '{item.column}'", column=item.letter,
-                          sheet=ingest.data_sheet)
+                          value=item.value, columns=(item.column,), column=item.letter, sheet=ingest.data_sheet)
                      for item in ingest.left_out if item.question_id == question.id)
         table = tables.get(question.id)
         base = int(table["base"].min()) if table is not None and len(table) else len(free_text.get(question.id, []))
@@ -316,7 +333,8 @@ def loss_problems(reconciliation: Reconciliation, settings: Settings, orders_fil
         for drop in [d for s in account.stages for d in s.drops]:
             rule = RULES[drop.rule]
             if rule.limit == LIMIT_RESPONDENTS:
-                share = f"{drop.count} of {respondents} respondents" + (f" ({drop.detail})" if drop.detail else "")
+                share = f"{drop.count} of {respondents} rows with answers" + (
+                    f" ({drop.detail})" if drop.detail else "")
                 candidates.append((drop, _over(drop.count, respondents, settings.max_respondent_loss_share,
                                                settings), share))
             elif rule.limit == LIMIT_REFERRAL_ROWS:
@@ -364,11 +382,3 @@ def _limit_text(limit: str, settings: Settings) -> str:
         return f"{settings.max_referral_loss_rows} referral rows"
     share = settings.max_respondent_loss_share if limit == LIMIT_RESPONDENTS else settings.max_answer_loss_share
     return f"{share * 100:g} % of the {limit}, from {settings.min_loss_rows}"
-
-
-class OrderProblems(InputError):
-    """An order's problems, with the reconciliation of what could be read (for kiap validate)."""
-
-    def __init__(self, problems: list[Problem], reconciliations: Sequence[Reconciliation] = ()):
-        super().__init__(problems)
-        self.reconciliations = list(reconciliations)

@@ -173,7 +173,7 @@ def _rows_da(drop: reconcile.Drop) -> str:
 
 
 def _drop_note(drop: reconcile.Drop, rec: reconcile.Reconciliation, redact) -> str:
-    notes = [redact(drop.detail)] if drop.detail else []
+    notes = [redact(drop.detail_da)] if drop.detail_da else []
     if drop.rule in rec.accepted:
         notes.append(f"accepteret i bestillingen: {redact(rec.accepted[drop.rule])}")
     elif reconcile.RULES[drop.rule].limit:

@@ -43,7 +43,7 @@ def validate_orders(orders_path: Path) -> dict[str, OrderCheck]:
                                          if r is not None and r.reconciliation is not None]
             except InputError as exc:
                 check.problems += exc.problems
-                check.reconciliations = list(getattr(exc, "reconciliations", []))
+                check.reconciliations = [r for r in exc.reconciliations if isinstance(r, Reconciliation)]
             except KiapError as exc:
                 check.problems.append(Problem(str(orders_path), str(exc), "",
                                               line=entry.order.line if entry.order else None))

@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from kiap_analysis import reconcile
 from kiap_analysis.analysis import analyse_order
 from kiap_analysis.cli import main
+from kiap_analysis.errors import KiapError
 from kiap_analysis.report import data_section_html
 
 import sx_export
@@ -53,7 +54,7 @@ def test_surveyxact_without_respondentid_validates_with_its_reconciliation(folde
         "export/structure.csv: 25 rows; export/labels.csv: 59 rows)",
         "      9 rows read (4 completed, 2 partial, 2 distributed, 1 dropped out)",
         "      - 3 non_respondent: no answer at all (non-respondent) (rows 8, 9, 10)",
-        "      = 6 respondents (at least one answer) (4 completed, 2 partial)",
+        "      = 6 rows with answers (4 completed, 2 partial)",
         "      = 6 respondents counted (4 completed, 2 partial)",
         "      per question: q1 base 6, 6 answers read; q2 base 4, 17 answers read; q3 base 2, 2 answers read; "
         "q7 base 5, 7 answers read; q10 base 4, 4 answers read",
@@ -89,7 +90,7 @@ def test_survey_account_adds_up(folder):
 def test_the_chain_is_checked():
     bad = reconcile.Account("survey", "x.csv", "plain", (), (
         reconcile.Stage("rows_read", 5), reconcile.Stage("respondents", 4, ())))
-    with pytest.raises(reconcile.KiapError, match="does not add up at 'respondents'"):
+    with pytest.raises(KiapError, match="does not add up at 'respondents'"):
         bad.check()
 
 
@@ -97,9 +98,9 @@ def test_the_chain_is_checked():
 
 DUPLICATE_ERROR = (
     "[sx-id] error: export/dataset.csv: rule duplicate_respondent (duplicate respondent (same respondent id)) "
-    "dropped 4 of 6 respondents, rows 3, 4, 5, 6: more than the limit (5 % of the respondents, from 2), so the "
-    "order stops Fix: if the column does not identify one respondent, set respondent_id: to the column that does "
-    "(or respondent_id: none); if the rows are true duplicates, accept them; or accept it in the order with "
+    "dropped 4 of 6 rows with answers, rows 3, 4, 5, 6: more than the limit (5 % of the rows with answers, from "
+    "2), so the order stops Fix: if the column does not identify one respondent, set respondent_id: to the column "
+    "that does (or respondent_id: none); if the rows are true duplicates, accept them; or accept it in the order with "
     "accept_loss: {duplicate_respondent: <reason>} (orders.yaml, line 2)")
 
 
@@ -117,7 +118,7 @@ def test_a_drop_past_the_limit_fails_validate_unless_accepted(folder, capsys):
     code, lines = validate(folder, order("sx-id", accepted), capsys)
     assert code == 0
     assert ("[sx-id] warning: export/dataset.csv: rule duplicate_respondent (duplicate respondent (same respondent "
-            "id)) dropped 4 of 6 respondents, rows 3, 4, 5, 6; accepted by the order (accept_loss: "
+            "id)) dropped 4 of 6 rows with answers, rows 3, 4, 5, 6; accepted by the order (accept_loss: "
             "duplicate_respondent: one answer per practice is wanted)") in lines
     assert "(rows 3, 4, 5, 6) [accepted by accept_loss]" in " ".join(lines)
     assert lines[-1].startswith("OK: 1 order(s) checked")  # accepted: nothing lost without the order's word
@@ -128,7 +129,7 @@ def test_one_duplicate_is_within_the_limit_but_never_ok(folder, capsys):
     code, lines = validate(folder, order("dup", "    package: tiny.yaml\n    survey: survey.csv\n", 3), capsys)
     assert code == 0
     assert any(line.startswith("[dup] warning: survey.csv: rule duplicate_respondent") and
-               "dropped 1 of 3 respondents, row 4 (within the limit" in line for line in lines)
+               "dropped 1 of 3 rows with answers, row 4 (within the limit" in line for line in lines)
     assert lines[-1] == ("No errors in 1 order(s), but rows or answers were dropped by a data-loss rule in dup (1): "
                          "see the warnings and the reconciliation.")
 
@@ -158,8 +159,9 @@ def test_answers_only_outside_the_package_are_lost_rows(folder, capsys):
     assert ("      - 2 uncounted_answers: answered, but no answer can be counted (only columns that are not read, "
             "or answers that match none of the question's answers) (rows 3, 4; answers in 'spm1')") in lines
     assert "      = 1 respondents counted (1 completed)" in lines
-    assert any(" error: survey.csv: rule uncounted_answers" in line and "2 of 3 respondents (answers in 'spm1')" in line
-               and "Fix: map the columns to the package's questions with survey_map" in line for line in lines)
+    assert any(" error: survey.csv: rule uncounted_answers" in line and "2 of 3 rows with answers (answers in "
+               "'spm1')" in line and "Fix: map the columns to the package's questions with survey_map" in line
+               for line in lines)
 
 
 # ------------------------------------------------------------------ invited
@@ -252,17 +254,21 @@ def test_a_referral_row_without_an_offer_stops_the_order(folder, capsys):
 
 def test_the_report_shows_the_reconciliation(folder):
     write(folder / "survey.csv", "Respondent;Status;q1\n1;Gennemført;Enig\n2;Gennemført;Enig\n2;Delvis;Uenig\n"
-                                  "3;Delvis;\n")
+                                  "3;Delvis;\n4;Gennemført;Måske\n")
     write(folder / "orders.yaml", "orders:\n" + order("dup", "    package: tiny.yaml\n    survey: survey.csv\n"
-                                                       "    accept_loss: {duplicate_respondent: kendt dublet}\n", 3))
+                                                       "    accept_loss: {duplicate_respondent: kendt dublet}\n", 4))
     html = data_section_html(analyse_order(folder / "orders.yaml", "dup", dry_run=True))
     assert "<h4>Spørgeskema: survey.csv</h4>" in html
-    assert ("<tr><td>Rækker læst</td><td>4</td><td>2 gennemførte, 2 delvise</td><td></td></tr>"
+    assert ("<tr><td>Rækker læst</td><td>5</td><td>3 gennemførte, 2 delvise</td><td></td></tr>"
             "<tr><td>− ingen svar (ikke-respondent)</td><td>1</td><td></td><td>5</td></tr>"
-            "<tr><td>= Besvarelser (mindst ét svar)</td><td>3</td><td>2 gennemførte, 1 delvise</td><td></td></tr>"
+            "<tr><td>= Rækker med svar</td><td>4</td><td>3 gennemførte, 1 delvise</td><td></td></tr>"
+            "<tr><td>− svar, der ikke kan tælles (kolonner, der ikke læses, eller ukendte svar)</td><td>1</td>"
+            "<td>svar i &#x27;q1&#x27;; datatab: se advarslerne</td><td>6</td></tr>"
             "<tr><td>− dublet af respondent (samme id)</td><td>1</td><td>accepteret i bestillingen: kendt dublet</td>"
             "<td>4</td></tr>"
             "<tr><td>= Besvarelser, der indgår</td><td>2</td><td>2 gennemførte</td><td></td></tr>") in html
+    assert ("<td>q1</td><td>Hvor enig er du?</td><td>4</td><td>2</td><td>1 (&#x27;Måske&#x27; i kolonne "
+            "&#x27;q1&#x27;; datatab: se advarslerne, række 6)</td>") in html
     assert "accepted by the order (accept_loss: duplicate_respondent: kendt dublet)" in html  # the warning
 
 
@@ -283,8 +289,9 @@ def test_run_fails_the_lossy_order_and_writes_the_reconciliation(tmp_path, workb
     outcomes = {o.order_id: o for o in run_orders(orders, workbook, log=lambda *_: None).outcomes}
     lossy = outcomes["lossy"]
     assert lossy.status == "failed"
-    assert ("lossy.csv: rule duplicate_respondent (duplicate respondent (same respondent id)) dropped 2 of 3 "
-            "respondents, rows 2, 3: more than the limit") in lossy.error  # row 4, the last, is kept
+    assert lossy.error.startswith("InputError: lossy.csv: rule duplicate_respondent (duplicate respondent (same "
+                                  "respondent id)) dropped 2 of 3 rows with answers, rows 2, 3: more than the limit")
+    # (row 4, the last, is kept)
     assert "accept_loss: {duplicate_respondent: <reason>}" in lossy.error
     good = outcomes["good"]
     assert good.status == "ok", good.error
