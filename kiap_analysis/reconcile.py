@@ -14,11 +14,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .config import Settings
 from .errors import KiapError, Problem
+
+if TYPE_CHECKING:  # the readers' and the cleaning's results (no import at run time: they import this module)
+    from .clean.survey import CleanSurvey
+    from .ingest.referrals import ListedIngest, ReferralIngest
+    from .ingest.survey import SurveyIngest
+    from .spec import PackageSpec
 
 LIMIT_RESPONDENTS, LIMIT_ANSWERS, LIMIT_REFERRAL_ROWS = "rows with answers", "answers", "referral rows"
 
@@ -237,8 +244,8 @@ def _parts(frame: pd.DataFrame, detailed: bool = False) -> tuple[tuple[str, int]
     return tuple((k, n) for k, n in counts.items() if n)
 
 
-def survey_account(ingest, clean, tables: Mapping[str, pd.DataFrame], free_text: Mapping[str, list],
-                   spec) -> Account:
+def survey_account(ingest: SurveyIngest, clean: CleanSurvey, tables: Mapping[str, pd.DataFrame],
+                   free_text: Mapping[str, list], spec: PackageSpec) -> Account:
     """The survey's ledger from the reader's ingest, the cleaning and the chart tables."""
     read = ingest.responses
     dropped = clean.dropped
@@ -281,7 +288,7 @@ def _row_drops(dropped: Sequence[tuple[int, str]], file: str) -> tuple[Drop, ...
     return tuple(Drop(rule, file, tuple(rows)) for rule, rows in by_rule.items())
 
 
-def referral_accounts(ingest, listed) -> tuple[Account, Account]:
+def referral_accounts(ingest: ReferralIngest, listed: ListedIngest) -> tuple[Account, Account]:
     """The referral file's and the listed-patients file's ledgers."""
     counts = ingest.counts
     usable = listed.listed.dropna(subset=["listed_patients"])

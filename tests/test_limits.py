@@ -87,3 +87,19 @@ def test_tables_past_the_row_limit(tmp_path, monkeypatch):
         read_referrals(tmp_path / "s.xlsx", OFFERS, None, "s.xlsx")
     ok = write(tmp_path / "ok.csv", "Ydernummer;Tilbud;Antal\n" + "".join(f"0123{i:02d};KOL;1\n" for i in range(4)))
     assert read_referrals(ok, OFFERS, None, "ok.csv").rows_read == 4
+
+
+def test_formatted_empty_rows_do_not_count(tmp_path, monkeypatch):
+    # a sheet formatted far below its data (Excel's used range): only rows holding a value count
+    from openpyxl.styles import Font
+
+    limits(monkeypatch, max_rows=5)
+    book = Workbook()
+    for row in (["Ydernummer", "Tilbud", "Antal"], ["012345", "KOL", 7], ["234567", "KOL", 2]):
+        book.active.append(row)
+    for row in range(4, 60):
+        book.active.cell(row=row, column=1).font = Font(bold=True)
+    book.save(tmp_path / "formatted.xlsx")
+    table = tables.read_excel_sheet(tmp_path / "formatted.xlsx", "formatted.xlsx")
+    assert table.cells.shape == (3, 3)
+    assert read_referrals(tmp_path / "formatted.xlsx", OFFERS, None, "formatted.xlsx").rows_read == 2

@@ -187,15 +187,16 @@ def excel_sheets(path: Path, label: str) -> list[str]:
 
 
 def _sheet_rows(sheet, label: str, name: str) -> Iterator[tuple]:
-    """A read-only sheet's rows of cells; the declared size is checked first, then the real one
-    (declared dimensions can be wrong, so openpyxl is told to find the extent itself)."""
-    declared = sheet.max_row
-    if isinstance(declared, int):
-        _check_rows(declared - 1, label, name)
+    """A read-only sheet's rows of cells. Declared dimensions can be wrong (too small, or the
+    whole formatted sheet), so openpyxl finds the extent itself; rows holding a value are
+    counted against the row limit as they are read (the unpacked size was checked before)."""
     sheet.reset_dimensions()
-    for number, row in enumerate(sheet.rows):
-        if number > SETTINGS.max_rows:
-            _check_rows(number, label, name)
+    filled = 0
+    for row in sheet.rows:
+        if any(cell.value is not None for cell in row):
+            filled += 1
+            if filled > SETTINGS.max_rows:
+                _check_rows(filled, label, name)
         yield row
 
 
@@ -212,9 +213,25 @@ def _cell_value(cell) -> object:
     return value
 
 
+def _rows(sheet_rows: Iterator[tuple]) -> list[list[object]]:
+    """Cell values row by row; empty rows become [] and trailing ones are never kept (a sheet
+    formatted down to row 1,048,576 holds a million of them)."""
+    rows: list[list[object]] = []
+    pending = 0
+    for row in sheet_rows:
+        values = [_cell_value(c) for c in row]
+        if all(v is None for v in values):
+            pending += 1
+            continue
+        rows.extend([] for _ in range(pending))
+        pending = 0
+        while values and values[-1] is None:
+            values.pop()
+        rows.append(values)
+    return rows
+
+
 def _grid(rows: list[list[object]]) -> pd.DataFrame:
-    while rows and all(v is None for v in rows[-1]):
-        rows.pop()
     width = max((len(r) for r in rows), default=0)
     frame = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object)
     frame.columns = range(frame.shape[1])
@@ -234,7 +251,7 @@ def read_excel_sheet(path: Path, label: str, sheet: str | int = 0, formulas: boo
             raise InputError(Problem(label, f"cannot read sheet {sheet!r}: the workbook has no such sheet",
                                      "save it again from Excel as .xlsx", sheet=str(sheet)))
         try:
-            rows = [[_cell_value(c) for c in row] for row in _sheet_rows(book[name], label, name)]
+            rows = _rows(_sheet_rows(book[name], label, name))
         except InputError:
             raise
         except Exception as exc:  # openpyxl raises many kinds for a damaged sheet
