@@ -305,3 +305,15 @@ def test_run_fails_the_lossy_order_and_writes_the_reconciliation(tmp_path, workb
     assert "<h4>Spørgeskema: good.csv</h4>" in report and "Besvarelser, der indgår" in report
     failed = json.loads((workbook.reports / "lossy" / "manifest.json").read_text())
     assert failed["status"] == "failed" and "duplicate_respondent" in failed["error"]
+
+
+def test_contact_values_are_redacted_from_free_text(folder):
+    dataset, structure, labels = sx_export.tables(respondentid=False, contacts=True)
+    q3 = dataset[0].index("s_3")
+    dataset[1][q3] = "Lægehuset Fjordgade ringer aldrig tilbage (Fornavn101 Efternavn101)"
+    for name, rows in (("dataset", dataset), ("structure", structure), ("labels", labels)):
+        sx_export.write_rows(folder / "export" / f"{name}.csv", rows)
+    write(folder / "orders.yaml", "orders:\n" + order("sx", AKUT + "    survey: export\n"))
+    analysis = analyse_order(folder / "orders.yaml", "sx", dry_run=True)
+    assert analysis.current.survey.free_text["q3"] == ["[navn] ringer aldrig tilbage ([navn] [navn])",
+                                                       "Demente med infektion"]
