@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.errors
 
-from . import change, funnel, metrics, responses
+from . import change, funnel, metrics, reconcile, responses
 from .claims import adjust
 from .clean.survey import CleanSurvey, clean_responses
 from .config import SETTINGS, Paths
@@ -45,6 +45,7 @@ class SurveyResult:
     tables: dict[str, pd.DataFrame]  # chart questions: tables/<id>.csv
     free_text: dict[str, list[str]]
     links: dict[str, str] = field(default_factory=dict, repr=False)  # follow-ups: respondent_id -> keyed digest
+    problems: list[Problem] = field(default_factory=list)  # counts that do not fit, e.g. invited < respondents
 
 
 @dataclass
@@ -75,6 +76,8 @@ class RoundResult:
     spec: PackageSpec
     survey: SurveyResult | None
     referrals: ReferralResult | None
+    reconciliation: reconcile.Reconciliation | None = None
+    problems: list[Problem] = field(default_factory=list)  # data loss and counts that do not fit (both severities)
 
     @property
     def label(self) -> str:
@@ -136,6 +139,7 @@ class OrderAnalysis:
                 found += rnd.survey.ingest.warnings
             if rnd.referrals:
                 found += rnd.referrals.warnings
+            found += [p for p in rnd.problems if p.severity == "warning"]
         if self.change is not None:
             found += self.change.warnings
         return [replace(p, message=self.redactor(p.message), fix=self.redactor(p.fix)) for p in found]
@@ -158,13 +162,15 @@ def _required_inputs(order: Order, spec: PackageSpec, file: str) -> list[Problem
     return problems
 
 
-def analyse_survey(order: Order, spec: PackageSpec, redactor: Redactor | None = None) -> SurveyResult:
+def analyse_survey(order: Order, spec: PackageSpec, redactor: Redactor | None = None,
+                   orders_file: str = "") -> SurveyResult:
     """Read, clean, validate and count a survey; free text is redacted before anything sees it."""
     assert order.survey is not None
-    ingest = read_survey(order.survey, spec, order.survey_map, label_of(order.survey, order))
+    ingest = read_survey(order.survey, spec, order.survey_map, label_of(order.survey, order),
+                         order.respondent_id, order.survey_language)
     redactor = redactor or Redactor()
     redact = redactor.adding_names(ingest.personal_values)
-    cleaned = clean_responses(ingest.responses, spec)
+    cleaned = clean_responses(ingest.responses, spec, ingest.answered_elsewhere)
     free_text_columns = [q.id for q in spec.questions if q.type == "free_text"]
     cleaned = replace(cleaned, responses=redact_frame(cleaned.responses, free_text_columns, redact))
     try:
@@ -184,19 +190,45 @@ def analyse_survey(order: Order, spec: PackageSpec, redactor: Redactor | None = 
             tables[question.id] = metrics.question_table(cleaned.responses, question)
         else:
             free_text[question.id] = metrics.free_text_answers(cleaned.responses, question)
-    return SurveyResult(ingest, cleaned, summary, tables, free_text)
+    result = SurveyResult(ingest, cleaned, summary, tables, free_text)
+    result.problems = invited_problems(order, ingest, summary, orders_file)
+    return result
+
+
+def invited_problems(order: Order, ingest: SurveyIngest, summary: metrics.ResponseSummary,
+                     orders_file: str) -> list[Problem]:
+    """The response rate needs a number invited that is at least the number who answered."""
+    where = {"line": order.line, "column": "invited"}
+    if summary.invited is None:
+        return [Problem(orders_file, f"order {order.id} does not say how many were invited, and the export does "
+                        "not list them: the response rate and 'n = ... af ... inviterede' cannot be given",
+                        "add invited: N (the number of cluster members the survey was sent to) to the order",
+                        **where)]
+    found = []
+    if summary.invited < summary.responded:
+        found.append(Problem(orders_file, f"invited: {summary.invited}, but {summary.responded} respondents "
+                             f"answered ({ingest.file}): the response rate would be "
+                             f"{100 * summary.responded / summary.invited:.0f} %",
+                             "correct invited: to the number of members the survey was sent to", **where))
+    if order.invited is not None and ingest.invited and ingest.invited != order.invited:
+        found.append(Problem(orders_file, f"invited: {order.invited}, but the export lists {ingest.invited} people "
+                             f"the survey was sent to ({ingest.file}); {order.invited} is used",
+                             "check invited: against the survey's distribution", severity="warning", **where))
+    return found
 
 
 def read_referral_inputs(order: Order, spec: PackageSpec) -> tuple[ReferralIngest, ListedIngest]:
+    """Both referral inputs; their row problems come back in ``errors`` (for the reconciliation)."""
     assert order.referrals is not None and order.listed_patients is not None
     problems: list[Problem] = []
     ingest = listed = None
     try:
-        ingest = read_referrals(order.referrals, spec.offers, order.period, label_of(order.referrals, order))
+        ingest = read_referrals(order.referrals, spec.offers, order.period, label_of(order.referrals, order),
+                                collect=True)
     except InputError as exc:
         problems += exc.problems
     try:
-        listed = read_listed_patients(order.listed_patients, label_of(order.listed_patients, order))
+        listed = read_listed_patients(order.listed_patients, label_of(order.listed_patients, order), collect=True)
     except InputError as exc:
         problems += exc.problems
     if problems:
@@ -260,12 +292,31 @@ def align_suppression(before: ReferralResult, after: ReferralResult) -> tuple[Re
         cells = hidden
 
 
-def _analyse_round(order: Order, spec: PackageSpec, referral_inputs, letters, redactor) -> RoundResult:
-    survey = analyse_survey(order, spec, redactor) if "survey" in spec.data else None
+def _analyse_round(order: Order, spec: PackageSpec, referral_inputs, letters, redactor,
+                   orders_file: str) -> RoundResult:
+    survey = analyse_survey(order, spec, redactor, orders_file) if "survey" in spec.data else None
     referrals = None
     if referral_inputs is not None:
         referrals = analyse_referrals(*referral_inputs, spec, letters)
-    return RoundResult(order, spec, survey, referrals)
+    result = RoundResult(order, spec, survey, referrals)
+    result.reconciliation = round_reconciliation(result)
+    result.problems = reconcile.loss_problems(result.reconciliation, SETTINGS, orders_file, order.line)
+    if survey is not None:
+        result.problems += survey.problems
+    if referral_inputs is not None:
+        result.problems += referral_inputs[0].errors + referral_inputs[1].errors
+    return result
+
+
+def round_reconciliation(rnd: RoundResult) -> reconcile.Reconciliation:
+    """Every row of the round's inputs, counted, kept or dropped by a named rule (pure)."""
+    accounts: list[reconcile.Account] = []
+    if rnd.survey is not None:
+        s = rnd.survey
+        accounts.append(reconcile.survey_account(s.ingest, s.clean, s.tables, s.free_text, rnd.spec))
+    if rnd.referrals is not None:
+        accounts += reconcile.referral_accounts(rnd.referrals.ingest, rnd.referrals.listed)
+    return reconcile.Reconciliation(rnd.order.id, rnd.label, tuple(accounts), dict(rnd.order.accept_loss))
 
 
 def _of_baseline(problem: Problem, baseline_id: str) -> Problem:
@@ -341,7 +392,10 @@ def analyse_order(
     letters: dict[str, str] = {}
     practice_names: dict[str, str] = {}
     if any(r is not None for r in referral_inputs):
-        register = None if dry_run else PseudonymRegister(paths.private, order.cluster, load_key(paths.private))
+        # Inputs with row errors stop the order below: their practices get no lasting letter.
+        broken = any(i is not None and (i[0].errors or i[1].errors) for i in referral_inputs)
+        register = None if dry_run or broken else PseudonymRegister(paths.private, order.cluster,
+                                                                    load_key(paths.private))
         for inputs in referral_inputs:  # baseline first: its practices keep the first letters
             if inputs is None:
                 continue
@@ -374,11 +428,14 @@ def analyse_order(
     results = []
     for (rnd_order, rnd_spec), inputs in zip(rounds, referral_inputs, strict=True):
         try:
-            results.append(_analyse_round(rnd_order, rnd_spec, inputs, letters, redactor))
+            results.append(_analyse_round(rnd_order, rnd_spec, inputs, letters, redactor, str(orders.path)))
         except InputError as exc:
-            problems += exc.problems
+            problems += exc.problems if rnd_order is order else [_of_baseline(p, rnd_order.id) for p in exc.problems]
+    for rnd in results:
+        errors = [p for p in rnd.problems if p.severity == "error"]
+        problems += errors if rnd.order is order else [_of_baseline(p, rnd.order.id) for p in errors]
     if problems:
-        raise InputError(problems)
+        raise InputError(problems, [r.reconciliation for r in reversed(results) if r.reconciliation])
     current = results[-1]
     baseline = results[0] if len(results) == 2 else None
     follow_up = None

@@ -143,7 +143,7 @@ class OrderHandle:
         return self._survey().clean.responses.copy()
 
     def dropped_rows(self) -> pd.DataFrame:
-        """The survey rows cleaning left out, with the reason (source_row, respondent_id, reason)."""
+        """The survey rows cleaning left out, with the reason (source_row, respondent_id, reason, rule)."""
         return self._survey().clean.dropped.copy()
 
     def survey_table(self, question_id: str) -> pd.DataFrame:

@@ -58,22 +58,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .validate import validate_orders
+    from .validate import report_lines, validate_orders
 
     try:
-        problems = validate_orders(Path(args.orders))
+        checks = validate_orders(Path(args.orders))
     except OrdersFileError as exc:
         print(f"kiap: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
-    errors = 0
-    for order_id, found in problems.items():
-        for problem in found:
-            errors += problem.severity == "error"
-            print(f"[{order_id}] {problem.severity}: {problem}")
+    for order_id, check in checks.items():
+        print("\n".join(report_lines(order_id, check)))
+    errors = sum(c.errors for c in checks.values())
     if errors:
         print(f"\n{errors} problem(s) must be fixed before these orders can run.")
         return EXIT_FAILED
-    print(f"OK: {len(problems)} order(s) checked, no errors.")
+    lost = {order_id: c.lost for order_id, c in checks.items() if c.lost}
+    if lost:  # within the limits, but not nothing: never 'OK'
+        print(f"\nNo errors in {len(checks)} order(s), but rows or answers were dropped by a data-loss rule in "
+              + ", ".join(f"{o} ({n})" for o, n in lost.items()) + ": see the warnings and the reconciliation.")
+        return EXIT_OK
+    print(f"\nOK: {len(checks)} order(s) checked, no errors, nothing lost (every drop is by a rule that loses "
+          "no data, see the reconciliation).")
     return EXIT_OK
 
 

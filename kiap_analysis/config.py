@@ -92,6 +92,20 @@ class Settings:
     min_overdispersion_practices: int = 5
     # Free-text answers per slide at most (text fitting may lower it).
     max_answers_per_slide: int = 8
+    # Data loss (docs/data-rules.md, "Reconciliation"): a rule that drops respondents fails the
+    # order when it drops more than this share of the rows with answers, and at least
+    # ``min_loss_rows`` of them (one duplicate in a cluster of 29 is ordinary; two are not) ...
+    max_respondent_loss_share: float = 0.05
+    # ... and so does a question losing more than this share of its answers (unknown codes).
+    max_answer_loss_share: float = 0.05
+    min_loss_rows: int = 2
+    # Referral rows dropped by a loss rule (a row without an offer) fail the order from this many.
+    max_referral_loss_rows: int = 0
+    # Input limits, checked before a file is parsed (docs/input-formats.md, "Size limits"): bytes of
+    # any input file, bytes an .xlsx unpacks to (all its parts together), and rows of any table.
+    max_file_bytes: int = 50_000_000
+    max_xlsx_unpacked_bytes: int = 200_000_000
+    max_rows: int = 100_000
 
 
 SETTINGS = Settings()

@@ -375,7 +375,9 @@ def write_demo(folder: Path) -> Path:
     orders = {"orders": [
         {"id": "fjord-2025-akut", "cluster": fjord.name, "municipality": fjord.municipality,
          "package": "akutfunktioner", "round": "baseline", "survey": "fjord/akut_2025.csv",
-         "invited": fjord.members, "period": {"start": "2025-01-01", "end": "2025-12-31"}},
+         "invited": fjord.members, "period": {"start": "2025-01-01", "end": "2025-12-31"},
+         # the duplicate is known (see plain_table): the report says it was accepted, and why
+         "accept_loss": {"duplicate_respondent": "Demo: én læge har sendt sit svar to gange"}},
         {"id": "fjord-2025-forebyg", "cluster": fjord.name, "municipality": fjord.municipality,
          "package": "forebyggelse-rehabilitering", "round": "baseline",
          "survey": "fjord/forebyg_2025.xlsx", "invited": fjord.members,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,10 +42,12 @@ class KiapError(Exception):
 
 
 class InputError(KiapError):
-    """One or more problems in an order's inputs."""
+    """One or more problems in an order's inputs; ``reconciliations``: what could be read before
+    they stopped the order (reconcile.Reconciliation per round, for kiap validate)."""
 
-    def __init__(self, problems: list[Problem] | Problem):
+    def __init__(self, problems: list[Problem] | Problem, reconciliations: Sequence[object] = ()):
         self.problems = [problems] if isinstance(problems, Problem) else list(problems)
+        self.reconciliations = list(reconciliations)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

@@ -234,6 +234,7 @@ def execute_order(orders: OrdersFile, entry: OrderEntry, paths: Paths, staging_r
         "inputs": _inputs(entry, orders),
         "fingerprint": fingerprint_ or {},
         "warnings": summary.get("warnings", []),
+        "reconciliation": summary.get("reconciliation", []),  # every row read: kept, or dropped by a named rule
         "slides": summary.get("slides"),
         "outputs": outputs,
         "checksums": checksums(folder, outputs),

@@ -91,6 +91,8 @@ class OrderRun:
             "warnings": [str(w) for w in self.analysis.warnings],
             "slides": _slide_count(self.out / "deck.pptx"),
             "outputs": sorted(written),
+            "reconciliation": [r.reconciliation.to_dict() for r in (self.analysis.current, self.analysis.baseline)
+                               if r is not None and r.reconciliation is not None],
         }
         display({SUMMARY_MIMETYPE: summary, "text/plain": f"{len(written)} filer skrevet"}, raw=True)
         return summary

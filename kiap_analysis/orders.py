@@ -24,7 +24,9 @@ ORDER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 KNOWN_FIELDS = {
     "id", "cluster", "municipality", "package", "round", "baseline", "survey", "invited",
     "referrals", "listed_patients", "period", "questions", "survey_map", "template", "names",
+    "respondent_id", "survey_language", "accept_loss",
 }  # fmt: skip
+SURVEY_LANGUAGES = ("da", "en", "de", "no", "sv")
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,9 @@ class Order:
     survey_map: Mapping[str, str] = field(default_factory=dict)
     template: Path | None = None
     names: Path | None = None
+    respondent_id: str | None = None  # the export's column that identifies respondents, or 'none'
+    survey_language: str | None = None  # which SurveyXact files of several to read (da, en, de, no, sv)
+    accept_loss: Mapping[str, str] = field(default_factory=dict)  # data-loss rule -> why it is accepted
 
     @property
     def is_follow_up(self) -> bool:
@@ -256,6 +261,12 @@ def _parse_entry(item: Any, index: int, path: Path, base_dir: Path) -> OrderEntr
         survey_map = {}
     survey_map = {str(k): v if isinstance(v, list) else str(v) for k, v in survey_map.items()
                   if k not in ("__line__", "__lines__")}
+    language = text("survey_language", required=False).casefold() or None
+    if language is not None and language not in SURVEY_LANGUAGES:
+        problem("survey_language", f"survey_language '{language}' is not one of {', '.join(SURVEY_LANGUAGES)}",
+                "write the language the SurveyXact files are named for, e.g. survey_language: da")
+        language = None
+    accept_loss = _accept_loss(item.get("accept_loss"), problem)
 
     order = Order(
         id=order_id,
@@ -276,6 +287,9 @@ def _parse_entry(item: Any, index: int, path: Path, base_dir: Path) -> OrderEntr
         survey_map=survey_map,
         template=file("template"),
         names=file("names"),
+        respondent_id=text("respondent_id", required=False) or None,
+        survey_language=language,
+        accept_loss=accept_loss,
     )
     if order.package.endswith((".yaml", ".yml")):  # a spec file beside the orders file
         _, message, fix = _input_path(base_dir, order.package, path.name)
@@ -332,6 +346,29 @@ def _os_problem(shown: str, exc: OSError) -> tuple[str, str]:
                 + (f" ({Path(exc.filename).name})" if exc.filename else ""),
                 "give your user read access to the file and its folders (e.g. chmod u+r), or copy it")
     return f"'{shown}' cannot be read: {exc.strerror or exc}", "check the file, or copy it to a local folder"
+
+
+def _accept_loss(raw: Any, problem) -> dict[str, str]:
+    """``accept_loss: {rule: reason}``: the data-loss rules whose drops this order accepts, each with
+    the reason (shown in the report). Rules: reconcile.LOSS_RULES."""
+    from .reconcile import LOSS_RULES
+
+    if raw is None:
+        return {}
+    fix = ("write e.g. accept_loss: {duplicate_respondent: 'two test answers by the coordinator'}; rules: "
+           + ", ".join(LOSS_RULES))
+    if not isinstance(raw, dict):
+        problem("accept_loss", "accept_loss must map data-loss rules to the reason they are accepted", fix)
+        return {}
+    accepted = {}
+    for rule, reason in _strip_lines(raw).items():
+        if rule not in LOSS_RULES:
+            problem("accept_loss", f"accept_loss names '{rule}', which is not a data-loss rule", fix)
+        elif reason is None or not str(reason).strip():
+            problem("accept_loss", f"accept_loss: {rule} needs a reason", fix)
+        else:
+            accepted[str(rule)] = str(reason).strip()
+    return accepted
 
 
 def _period(raw: Any, problem) -> Period | None:

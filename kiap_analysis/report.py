@@ -12,7 +12,7 @@ import html
 import pandas as pd
 
 from . import formatting as fmt
-from . import metrics
+from . import metrics, reconcile
 from .analysis import OrderAnalysis, RoundResult
 from .claims import p_text
 from .config import SETTINGS
@@ -187,18 +187,58 @@ def step_html(step: StepContent) -> str:
     return "".join(parts)
 
 
-def _round_data(rnd: RoundResult, heading: str) -> str:
+def _parts_da(parts: tuple[tuple[str, int], ...]) -> str:
+    return ", ".join(f"{fmt.number(n)} {reconcile.PARTS[k][1]}" for k, n in parts)
+
+
+def _rows_da(drop: reconcile.Drop) -> str:
+    shown = ", ".join(map(str, drop.rows[:reconcile.ROWS_SHOWN]))
+    more = len(drop.rows) - reconcile.ROWS_SHOWN
+    return shown + (f" og {more} flere" if more > 0 else "")
+
+
+def _drop_note(drop: reconcile.Drop, rec: reconcile.Reconciliation, redact) -> str:
+    notes = [redact(drop.detail_da)] if drop.detail_da else []
+    if drop.rule in rec.accepted:
+        notes.append(f"accepteret i bestillingen: {redact(rec.accepted[drop.rule])}")
+    elif reconcile.RULES[drop.rule].limit:
+        notes.append("datatab: se advarslerne")
+    return "; ".join(notes)
+
+
+def account_html(account: reconcile.Account, rec: reconcile.Reconciliation, redact) -> str:
+    """One input's reconciliation: the chain of counts with each drop, its rule and rows."""
+    title = reconcile.SOURCES[account.source][1]
+    files = ", ".join(f"{esc(f)} ({fmt.number(n)} rækker)" for f, n in account.inputs)
+    rows = []
+    for i, stage in enumerate(account.stages):
+        for drop in stage.drops:
+            rows.append((f"− {reconcile.RULES[drop.rule].text_da}", fmt.number(drop.count),
+                         _drop_note(drop, rec, redact), _rows_da(drop)))
+        if i == 1 and account.errors:
+            rows.append(("− rækker med fejl", fmt.number(account.errors), "ordren stopper: se fejlene", ""))
+        mark = "" if i == 0 or not stage.chained else "= "
+        label = reconcile.STAGES[stage.key][1]
+        rows.append((mark + label[:1].upper() + label[1:], fmt.number(stage.count), _parts_da(stage.parts), ""))
+    ledger = table_html(pd.DataFrame(rows, columns=["Trin", "Antal", "Heraf / bemærkning", "Rækker i filen"]))
+    parts = [f"<h4>{esc(title)}: {esc(account.file)}</h4>",
+             f"<p class='kiap-files'>{esc(account.form)}. Læst: {files}.</p>", ledger]
+    if account.questions:
+        questions = pd.DataFrame([
+            (q.question_id, q.title, fmt.number(q.answers_read), fmt.number(q.base),
+             "; ".join(f"{fmt.number(d.count)} ({_drop_note(d, rec, redact)}, række {_rows_da(d)})"
+                       for d in q.left_out) or "–")
+            for q in account.questions], columns=["Spørgsmål", "Titel", "Svar læst", "Grundlag (n)", "Udeladt"])
+        parts.append("<details><summary>Svar pr. spørgsmål</summary>" + table_html(questions) + "</details>")
+    return "".join(parts)
+
+
+def _round_data(rnd: RoundResult, heading: str, redact) -> str:
     parts = [f"<h3>{esc(heading)}</h3>"]
-    files = []
     survey = rnd.survey
-    if survey is not None:
-        files.append((survey.ingest.file, f"Spørgeskema, {survey.ingest.form}", survey.ingest.rows_read))
-    if rnd.referrals is not None:
-        ref = rnd.referrals
-        files.append((ref.ingest.file, f"Henvisninger, {ref.ingest.shape}", ref.ingest.rows_read))
-        files.append((ref.listed.file, "Tilmeldte patienter", ref.listed.rows_read))
-    parts.append(table_html(pd.DataFrame(files, columns=["Fil", "Indhold", "Rækker læst"]),
-                            {"Rækker læst": 0}))
+    if rnd.reconciliation is not None:
+        parts.append("<p>Afstemning: hver række i filerne er talt med eller udeladt efter en navngiven regel.</p>")
+        parts += [account_html(a, rnd.reconciliation, redact) for a in rnd.reconciliation.accounts]
     if survey is not None:
         s = survey.summary
         rate = fmt.percent(s.response_rate) if s.response_rate is not None else "ukendt (antal inviterede mangler)"
@@ -212,34 +252,15 @@ def _round_data(rnd: RoundResult, heading: str) -> str:
             ("Gennemførte / inviterede, AAPOR RR1", completed),
         ], columns=["", "Antal"])
         parts.append(table_html(summary))
-        dropped = survey.clean.dropped
-        if len(dropped):
-            counts = dropped.groupby("reason", sort=False)["source_row"].agg(
-                lambda rows: (len(rows), ", ".join(map(str, rows))))
-            frame = pd.DataFrame([(reason, n, rows) for reason, (n, rows) in counts.items()],
-                                 columns=["Årsag", "Rækker fravalgt", "Rækkenumre i filen"])
-            parts.append("<p>Rækker i spørgeskemaet, der ikke indgår:</p>"
-                         + table_html(frame, {"Rækker fravalgt": 0}))
-        else:
-            parts.append("<p>Alle rækker med svar i spørgeskemaet indgår.</p>")
-    if rnd.referrals is not None:
-        dropped = rnd.referrals.ingest.dropped + rnd.referrals.listed.dropped
-        if dropped:
-            frame = pd.DataFrame(dropped, columns=["Række", "Årsag"])
-            frame["Årsag"] = frame["Årsag"].map({"total row": "totalrække (I alt)",
-                                                 "outside the period": "uden for perioden"})
-            counts = frame.groupby("Årsag")["Række"].count().reset_index(name="Rækker")
-            parts.append("<p>Rækker i henvisningsdata, der ikke indgår:</p>"
-                         + table_html(counts, {"Rækker": 0}))
     return "".join(parts)
 
 
 def data_section_html(analysis: OrderAnalysis) -> str:
     parts = ["<h2>Om data</h2>"]
-    parts.append(_round_data(analysis.current, f"Denne runde ({analysis.current.label})"))
+    parts.append(_round_data(analysis.current, f"Denne runde ({analysis.current.label})", analysis.redactor))
     if analysis.baseline is not None:
         parts.append(_round_data(analysis.baseline, f"Baseline ({analysis.baseline.label}), "
-                                                    f"ordre {analysis.baseline.order.id}"))
+                                                    f"ordre {analysis.baseline.order.id}", analysis.redactor))
     warnings = analysis.warnings
     parts.append("<h3>Advarsler</h3>")
     if warnings:

@@ -1,7 +1,9 @@
 """The canonical survey table every survey reader produces.
 
-One row per respondent; columns ``respondent_id``, ``is_complete``, ``source_row`` and one
-column per answer slot: ``q1`` (a scale label), ``q2.akut`` (a grid item's label),
+One row per respondent; columns ``respondent_id``, ``is_complete``, ``status`` (the export's
+response status: ``completed``, ``partial``, ``new``, ``distributed``, ``dropped_out``, or ''
+when the export gives none; see ``ingest.status``), ``source_row`` and one column per answer
+slot: ``q1`` (a scale label), ``q2.akut`` (a grid item's label),
 ``q7.telefon`` (a multi-choice option: True/False), ``q3`` (free text). Missing answers
 are NA. Readers differ in what they read; from here on every survey looks the same.
 """
@@ -17,7 +19,8 @@ import pandera.pandas as pa
 
 from .spec import Choice, PackageSpec, Question
 
-ID_COLUMNS = ("respondent_id", "is_complete", "source_row")
+ID_COLUMNS = ("respondent_id", "is_complete", "status", "source_row")
+STATUSES = ("completed", "partial", "new", "distributed", "dropped_out", "")
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ def normalise_question(text: str) -> str:
 
 def empty_responses(spec: PackageSpec) -> pd.DataFrame:
     columns = {"respondent_id": pd.Series(dtype="str"), "is_complete": pd.Series(dtype="bool"),
-               "source_row": pd.Series(dtype="int64")}
+               "status": pd.Series(dtype="str"), "source_row": pd.Series(dtype="int64")}
     for slot in survey_slots(spec):
         columns[slot.column] = pd.Series(dtype="boolean" if slot.is_flag else "object")
     return pd.DataFrame(columns)
@@ -75,6 +78,7 @@ def schema(spec: PackageSpec) -> pa.DataFrameSchema:
     columns: dict[str, pa.Column] = {
         "respondent_id": pa.Column(str, nullable=False, unique=True),
         "is_complete": pa.Column(bool, nullable=False),
+        "status": pa.Column(str, pa.Check.isin(list(STATUSES)), nullable=False),
         "source_row": pa.Column(int, pa.Check.ge(1), nullable=False),
     }
     for slot in survey_slots(spec):
@@ -109,4 +113,5 @@ def build_responses(records: list[dict], spec: PackageSpec) -> pd.DataFrame:
             out[column] = pd.Series(values.tolist(), dtype=object).where(values.notna().to_numpy(), None)
     result = pd.DataFrame(out)
     result["respondent_id"] = result["respondent_id"].astype(str)
+    result["status"] = result["status"].fillna("").astype(str)
     return result[list(frame.columns)]

@@ -90,6 +90,19 @@ def workbook(tmp_path, monkeypatch) -> Paths:
     return Paths.current(reports=tmp_path / "reports")
 
 
+def write_bomb(path: Path) -> Path:
+    """An .xlsx of half a megabyte whose sheet unpacks to 201 MB (repeated rows compress ~350 times)."""
+    import zipfile
+
+    row = b'<row><c t="n"><v>1</v></c></row>' * 30000
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            for _ in range(201_000_000 // len(row) + 1):
+                sheet.write(row)
+    return path
+
+
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(textwrap.dedent(text).lstrip("\n").encode(encoding))

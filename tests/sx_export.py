@@ -2,7 +2,13 @@
 sample exports): a trailing empty column in structure.csv, labels with trailing spaces, no
 header in the labels file, multi-choice choiceValues out of column order, non-respondents
 with 0 in every multi-choice column, a statoverall status block, 'Ved ikke' as code 9 inside
-the scale and a grid whose scale labels only its end points."""
+the scale and a grid whose scale labels only its end points.
+
+Optional shapes of real exports (``tables``' keywords): no respondentid but contact columns
+whose ``id`` is shared by many respondents (readSX's comma-separated sample: id = the
+organisation, orgnr, forn, ettern, email; listed in the structure as 'Kontaktoplysninger -
+<field>'), the status labels of another language, codes written as '2.0', and structure
+texts in another language (two structure files in one folder)."""
 
 from __future__ import annotations
 
@@ -43,53 +49,94 @@ RESPONDENTS = [
 ]
 
 
-def tables() -> tuple[list[list], list[list], list[list]]:
-    """(dataset, structure, labels) as rows; structure rows carry the empty trailing column."""
+# SurveyXact's status labels as a German export writes them (issue 13) and as readSX's
+# Norwegian sample does; the Danish ones are STATUS's.
+STATUS_LABELS = {
+    "da": ["Ny", "Distribueret", "Nogen svar", "Gennemført", "Frafaldet"],
+    "de": ["Neu", "Versendet", "Teilweise abgeschlossen", "Abgeschlossen", "Abgebrochen"],
+    "no": ["Ny", "Distribuert", "Noen svar", "Gjennomført", "Frafalt"],
+}
+# Contact columns: the first five respondents work in one practice, the rest in another.
+PRACTICES = ["Lægehuset Fjordgade", "Lægerne Bakkehuset"]
+CONTACTS = ["id", "orgnr", "forn", "ettern", "email"]
+
+
+def _contacts(number: int) -> list[object]:
+    practice = 0 if number < 106 else 1
+    return [PRACTICES[practice], 30112233 + practice, f"Fornavn{number}", f"Efternavn{number}",
+            f"kontakt{number}@example.invalid"]
+
+
+def tables(status_labels: list[str] | None = None, respondentid: bool = True, contacts: bool = False,
+           code: str = "{}", text_prefix: str = "") -> tuple[list[list], list[list], list[list]]:
+    """(dataset, structure, labels) as rows; structure rows carry the empty trailing column.
+
+    ``status_labels``: the five status labels in order (STATUS_LABELS); ``respondentid``: the
+    dataset's key column; ``contacts``: add the contact columns CONTACTS; ``code``: how the
+    dataset writes an answer code ('{}.0' for '2.0'); ``text_prefix``: put before every
+    question text (another language's structure).
+    """
     structure = [["questionName", "variableName", "questionType", "subType", "questionText", "choiceValue",
                   "choiceText"]]
     labels: list[list] = []
-    structure.append(["s_1", "s_1", "Closed", "Single", Q1, "", "", ""])
+    structure.append(["s_1", "s_1", "Closed", "Single", text_prefix + Q1, "", "", ""])
     labels += [["s_1", i + 1, f"{text} "] for i, text in enumerate(KENDSKAB)]
     for i, item in enumerate(ITEMS, start=1):
-        structure.append([f"s_2_{i}", f"s_2_{i}", "Closed", "Single", f"{Q2} - {item} ", "", "", ""])
+        structure.append([f"s_2_{i}", f"s_2_{i}", "Closed", "Single", f"{text_prefix}{Q2} - {item} ", "", "", ""])
         labels += [[f"s_2_{i}", 1, "Meget dårligt"], [f"s_2_{i}", 2, "2"], [f"s_2_{i}", 3, "3"],
                    [f"s_2_{i}", 4, "4"], [f"s_2_{i}", 5, "Meget godt"], [f"s_2_{i}", 9, "Ved ikke"]]
-    structure.append(["s_3", "s_3", "Open", "String", Q3, "", "", ""])
+    structure.append(["s_3", "s_3", "Open", "String", text_prefix + Q3, "", "", ""])
     for var, value, text in Q7_OPTIONS:
-        structure.append(["v_7", var, "Closed", "Multiple", Q7, value, text, ""])
+        structure.append(["v_7", var, "Closed", "Multiple", text_prefix + Q7, value, text, ""])
         labels += [[var, 0, "Ikke valgt"], [var, 1, "Valgt"]]
-    structure.append(["s_10", "s_10", "Closed", "Single", Q10, "", "", ""])
+    structure.append(["s_10", "s_10", "Closed", "Single", text_prefix + Q10, "", "", ""])
     labels += [["s_10", i + 1, text] for i, text in enumerate(HYPPIGHED)] + [["s_10", 6, "Ved ikke "]]
     structure.append(["s_99", "s_99", "Open", "String", "E-mail til opfølgning", "", "", ""])
-    for var, value, text in STATUS:
+    if contacts:
+        for name in CONTACTS:
+            structure.append([name, name, "Open", "String", f"Kontaktoplysninger - {name}", "", "", ""])
+    names = status_labels or [text for _, _, text in STATUS]
+    for (var, value, _), text in zip(STATUS, names, strict=True):
         structure.append(["statoverall", var, "Closed", "Multiple", "Samlet status", value, text, ""])
         labels += [[var, 0, "Ikke valgt"], [var, 1, "Valgt"]]
 
-    header = (["respondentid", "s_1", *(f"s_2_{i}" for i in range(1, 5)), "s_3", *(v for v, _, _ in Q7_OPTIONS),
-               "s_10", "s_99", *(v for v, _, _ in STATUS)])
+    header = (["respondentid"] * respondentid + ["s_1", *(f"s_2_{i}" for i in range(1, 5)), "s_3",
+              *(v for v, _, _ in Q7_OPTIONS), "s_10", "s_99"] + CONTACTS * contacts + [v for v, _, _ in STATUS])
     dataset = [header]
+
+    def coded(value):
+        return "" if value is None else code.format(value)
+
     for number, (status, q1, q2, q3, q7, q10) in enumerate(RESPONDENTS, start=101):
         responded = status in ("Gennemført", "Nogen svar")
-        row = [number, q1, *q2, q3, *[int(v in q7) for v, _, _ in Q7_OPTIONS], q10,
-               f"laege{number}@example.invalid" if responded else "",
-               *[int(text == status) for _, _, text in STATUS]]
+        row = ([number] * respondentid + [coded(q1), *map(coded, q2), q3,
+               *[int(v in q7) for v, _, _ in Q7_OPTIONS], coded(q10),
+               f"laege{number}@example.invalid" if responded else ""] + _contacts(number) * contacts
+               + [int(text == status) for _, _, text in STATUS])
         dataset.append(["" if v is None else v for v in row])
     return dataset, structure, labels
 
 
-def write_csv_folder(folder: Path, encoding: str, delimiter: str) -> Path:
+def write_rows(path: Path, rows: list[list], encoding: str = "utf-8", delimiter: str = ";") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    return path
+
+
+def write_csv_folder(folder: Path, encoding: str, delimiter: str, suffix: str = "", **shape) -> Path:
+    """The three CSV files (named e.g. structure_de.csv with ``suffix='_de'``); ``shape``: see tables."""
     folder.mkdir(parents=True, exist_ok=True)
-    dataset, structure, labels = tables()
+    dataset, structure, labels = tables(**shape)
     for name, rows in (("dataset", dataset), ("structure", structure), ("labels", labels)):
-        buffer = io.StringIO()
-        csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
-        (folder / f"{name}.csv").write_bytes(buffer.getvalue().encode(encoding))
+        write_rows(folder / f"{name}{suffix}.csv", rows, encoding, delimiter)
     return folder
 
 
 def write_xlsx(path: Path, split_dataset: bool = False, structure_sheet: str = "Structure",
-               labels_header: bool = False) -> Path:
-    dataset, structure, labels = tables()
+               labels_header: bool = False, **shape) -> Path:
+    dataset, structure, labels = tables(**shape)
     book = Workbook()
     book.remove(book.active)
     if split_dataset:  # SurveyXact splits wide exports over several Dataset sheets

@@ -92,7 +92,7 @@ def test_no_question_columns_is_an_error(tmp_path, tiny_spec):
 
 def test_cleaning_drops_empty_rows_and_duplicates(tmp_path, tiny_spec):
     text = """
-    id;Status;q1;q2_tlf;q2_brev;q2_andet;q3
+    Respondent;Status;q1;q2_tlf;q2_brev;q2_andet;q3
     1;Delvis;Enig;;;;
     1;Gennemført;Uenig;1;0;0;
     2;Delvis;;0;0;0;

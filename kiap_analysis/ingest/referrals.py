@@ -48,6 +48,8 @@ class ReferralIngest:
     unknown_offers: list[str] = field(default_factory=list)
     dropped: list[tuple[int, str]] = field(default_factory=list)  # (spreadsheet row, reason)
     practice_names: dict[str, str] = field(default_factory=dict)  # private: for the leak check
+    errors: list[Problem] = field(default_factory=list)  # row problems, when the caller collects them
+    error_rows: int = 0  # data rows with such a problem
 
 
 class OfferMatcher:
@@ -110,8 +112,9 @@ def _classify(headers: list[str], matcher: OfferMatcher) -> _Columns:
 
 def _other_count_columns(table: RawTable, header_row: int, headers: list[str], columns: _Columns) -> tuple[
         list[tuple[int, str]], list[str]]:
-    """Wide shape: columns that name no known offer but hold counts are offers of their own;
-    other columns (comments, addresses, a row total) are not read."""
+    """Wide shape: columns that name no known offer but mostly hold counts are offers of their
+    own (a text cell in them is then an error, as in any count column); other columns
+    (comments, addresses, a row total) are not read."""
     used = {columns.practice, columns.name, *(pos for pos, _ in columns.offers)}
     extra, ignored = [], []
     body = table.cells.iloc[header_row + 1:]
@@ -121,14 +124,20 @@ def _other_count_columns(table: RawTable, header_row: int, headers: list[str], c
         if is_total_label(header):
             continue
         values = [v for v in body.iloc[:, pos] if cell_text(v) != ""]
-        try:
-            for value in values:
-                parse_count(value)
-        except CellError:
+        counts = sum(_is_count(v) for v in values)
+        if not values or 2 * counts <= len(values):
             ignored.append(header)
             continue
         extra.append((pos, header.strip()))
     return extra, ignored
+
+
+def _is_count(value: object) -> bool:
+    try:
+        parse_count(value)
+    except CellError:
+        return False
+    return True
 
 
 def _find_header(table: RawTable, matcher: OfferMatcher) -> tuple[int, _Columns]:
@@ -170,10 +179,31 @@ def _layout(table: RawTable, matcher: OfferMatcher) -> tuple[int, _Columns, str]
         row=header_row))
 
 
+FORMULA_FIX = ("open the file in Excel and save it again (Excel then stores each formula's result), or "
+               "copy the cells and paste them as values")
+
+
+def formula_problem(table: RawTable, row_pos: int, column: str) -> Problem:
+    """A formula cell without a stored result: it would read as blank, so as 0."""
+    return table.problem("the cell holds a formula whose result the file does not store, so its value "
+                         "cannot be read", FORMULA_FIX, row=row_pos, column=column)
+
+
+def no_rows_problem(table: RawTable, header_row: int, what: str) -> Problem:
+    return table.problem(f"the {what} file has a header row but no rows of data below it",
+                         "deliver the file with its rows (an empty file would count every practice as 0)",
+                         row=header_row)
+
+
 @guarded
-def read_referrals(path: Path, offers: Sequence[Offer], period: Period | None, label: str) -> ReferralIngest:
+def read_referrals(path: Path, offers: Sequence[Offer], period: Period | None, label: str,
+                   collect: bool = False) -> ReferralIngest:
+    """Referral counts per practice and offer. Row problems (bad cells, repeated rows,
+    formulas without a value, no rows at all) raise InputError, or with ``collect`` are
+    returned in ``errors`` with the rows that could be read (for the reconciliation)."""
     matcher = OfferMatcher(offers)
-    table, (header_row, columns, shape) = first_sheet_with(path, label, lambda t: _layout(t, matcher))
+    table, (header_row, columns, shape) = first_sheet_with(path, label, lambda t: _layout(t, matcher),
+                                                           formulas=True)
     headers = [cell_text(v) for v in table.cells.iloc[header_row]]
     ignored_columns: list[str] = []
     if shape == SHAPE_EVENTS and period is None:
@@ -190,11 +220,17 @@ def read_referrals(path: Path, offers: Sequence[Offer], period: Period | None, l
     problems: list[Problem] = []
     dropped: list[tuple[int, str]] = []
     names: dict[str, str] = {}
+    seen: dict[tuple[str, str], int] = {}  # (ydernummer, offer as written) -> first row
     rows_read = 0
+
+    def column_name(pos: int) -> str:
+        return headers[pos] or column_letter(pos)
+
     for row_pos in range(header_row + 1, len(table.cells)):
         row = table.cells.iloc[row_pos]
         practice_cell = row.iloc[columns.practice]
-        if all(cell_text(v) == "" for v in row):
+        if all(cell_text(v) == "" for v in row) and not any((row_pos, c) in table.uncached_formulas
+                                                           for c in range(len(row))):
             continue
         rows_read += 1
         if is_total_label(practice_cell) or (
@@ -205,41 +241,66 @@ def read_referrals(path: Path, offers: Sequence[Offer], period: Period | None, l
         if cell_text(practice_cell) == "" and any(is_total_label(v) for v in row):
             dropped.append((row_pos + 1, "total row"))
             continue
+        read_cols = [columns.practice, columns.offer, columns.count, columns.date, *(p for p, _ in columns.offers)]
+        formulas = [pos for pos in read_cols if pos is not None and (row_pos, pos) in table.uncached_formulas]
+        if formulas:
+            problems += [formula_problem(table, row_pos, column_name(pos)) for pos in formulas]
+            continue
         try:
             ydernummer = parse_ydernummer(practice_cell)
         except CellError as exc:  # reported; the row's other cells are still checked
             problems.append(table.problem(str(exc), "write the practice's 6-digit ydernummer",
-                                          row=row_pos, column=headers[columns.practice] or
-                                          column_letter(columns.practice)))
+                                          row=row_pos, column=column_name(columns.practice)))
             ydernummer = ""
         if columns.name is not None and ydernummer and cell_text(row.iloc[columns.name]):
             names[ydernummer] = cell_text(row.iloc[columns.name])
         if shape.startswith("lang"):
-            cells = [(columns.count, cell_text(row.iloc[columns.offer]))]
+            offer_name = cell_text(row.iloc[columns.offer])
+            if not offer_name:
+                dropped.append((row_pos + 1, "no offer"))
+                continue
+            cells = [(columns.count, offer_name)]
+            repeat_key = (ydernummer, OfferMatcher.key(offer_name))
         elif shape.startswith("bred"):
             cells = list(columns.offers)
+            repeat_key = (ydernummer, "")
         else:
-            cells = []
+            cells, repeat_key = [], None
             try:
                 day = parse_date(row.iloc[columns.date])
             except CellError as exc:
                 problems.append(table.problem(str(exc), "write the date as DD-MM-YYYY", row=row_pos,
-                                              column=headers[columns.date]))
+                                              column=column_name(columns.date)))
                 continue
             if not period.contains(day):  # type: ignore[union-attr]
                 dropped.append((row_pos + 1, "outside the period"))
                 continue
+            if not cell_text(row.iloc[columns.offer]):
+                dropped.append((row_pos + 1, "no offer"))
+                continue
             records.append((ydernummer, cell_text(row.iloc[columns.offer]), 1))
+        if repeat_key is not None and ydernummer:
+            if repeat_key in seen:
+                what = f" for offer '{cells[0][1]}'" if shape.startswith("lang") else ""
+                problems.append(table.problem(
+                    f"the practice already has a row{what} (row {seen[repeat_key]}): a repeated row would be "
+                    "added up", "keep one row per practice" + (" and offer" if what else "") + ", with the "
+                    "total count", row=row_pos, column=column_name(columns.practice)))
+                continue
+            seen[repeat_key] = row_pos + 1
         for pos, offer_name in cells:
             try:
                 records.append((ydernummer, offer_name, parse_count(row.iloc[pos])))
             except CellError as exc:
                 problems.append(table.problem(str(exc), "write the number of referrals (blank means 0)",
-                                              row=row_pos, column=headers[pos] or column_letter(pos)))
-    if problems:
+                                              row=row_pos, column=column_name(pos)))
+    if rows_read == 0:
+        problems.append(no_rows_problem(table, header_row, "referral"))
+    if problems and not collect:
         raise InputError(problems)
 
     counts = pd.DataFrame(records, columns=["ydernummer", "offer", "referrals"])
+    counts = counts[counts["ydernummer"] != ""]
     raw_offers = counts["offer"].astype(str)
     matched = raw_offers.map(lambda name: matcher.match(name) or name.strip())
     unknown = sorted({name for name in matched if name and not matcher.match(name)})
@@ -250,15 +311,11 @@ def read_referrals(path: Path, offers: Sequence[Offer], period: Period | None, l
     warnings += [table.problem(f"column '{name}' holds no counts and is not read",
                                "remove it, or make it one offer's counts", row=header_row,
                                severity="warning") for name in ignored_columns]
-    blank = matched == ""
-    if blank.any():
-        warnings.append(table.problem(f"{int(blank.sum())} row(s) have no offer and are left out",
-                                      "fill in the offer", severity="warning"))
-    counts = (counts.assign(offer=matched).loc[~blank]
+    counts = (counts.assign(offer=matched)
               .groupby(["ydernummer", "offer"], as_index=False, sort=False)["referrals"].sum())
     return ReferralIngest(counts=counts, file=label, shape=shape, rows_read=rows_read,
                           warnings=warnings, unknown_offers=unknown, dropped=dropped,
-                          practice_names=names)
+                          practice_names=names, errors=problems, error_rows=_data_rows(problems, header_row))
 
 
 @dataclass
@@ -271,6 +328,8 @@ class ListedIngest:
     warnings: list[Problem] = field(default_factory=list)
     dropped: list[tuple[int, str]] = field(default_factory=list)
     practice_names: dict[str, str] = field(default_factory=dict)
+    errors: list[Problem] = field(default_factory=list)
+    error_rows: int = 0
 
 
 def _listed_header(table: RawTable) -> tuple[int, int, int | None, int]:
@@ -289,17 +348,23 @@ def _listed_header(table: RawTable) -> tuple[int, int, int | None, int]:
 
 
 @guarded
-def read_listed_patients(path: Path, label: str) -> ListedIngest:
-    table, (header_row, practice, name, count) = first_sheet_with(path, label, _listed_header)
+def read_listed_patients(path: Path, label: str, collect: bool = False) -> ListedIngest:
+    """Listed patients per practice; row problems as in ``read_referrals`` (``collect``)."""
+    table, (header_row, practice, name, count) = first_sheet_with(path, label, _listed_header, formulas=True)
     headers = [cell_text(v) for v in table.cells.iloc[header_row]]
     records, problems, dropped, names, rows_read = [], [], [], {}, 0
     for row_pos in range(header_row + 1, len(table.cells)):
         row = table.cells.iloc[row_pos]
-        if all(cell_text(v) == "" for v in row):
+        if all(cell_text(v) == "" for v in row) and not any((row_pos, c) in table.uncached_formulas
+                                                           for c in range(len(row))):
             continue
         rows_read += 1
         if is_total_label(row.iloc[practice]) or (name is not None and is_total_label(row.iloc[name])):
             dropped.append((row_pos + 1, "total row"))
+            continue
+        formulas = [pos for pos in (practice, count) if (row_pos, pos) in table.uncached_formulas]
+        if formulas:
+            problems += [formula_problem(table, row_pos, headers[pos] or column_letter(pos)) for pos in formulas]
             continue
         try:
             ydernummer = parse_ydernummer(row.iloc[practice])
@@ -318,13 +383,20 @@ def read_listed_patients(path: Path, label: str) -> ListedIngest:
         except CellError as exc:
             problems.append(table.problem(str(exc), "write the number of listed patients",
                                           row=row_pos, column=headers[count]))
-    if problems:
-        raise InputError(problems)
+    if rows_read == 0:
+        problems.append(no_rows_problem(table, header_row, "listed-patients"))
     listed = pd.DataFrame(records, columns=["ydernummer", "listed_patients"])
     listed["listed_patients"] = listed["listed_patients"].astype("Int64")
     duplicated = listed["ydernummer"].duplicated(keep=False)
     if duplicated.any():
-        raise InputError(table.problem(
-            f"{int(duplicated.sum())} rows share a ydernummer", "keep one row per practice"))
+        problems.append(table.problem(f"{int(duplicated.sum())} rows share a ydernummer", "keep one row per practice"))
+        listed = listed.drop_duplicates("ydernummer")
+    if problems and not collect:
+        raise InputError(problems)
     return ListedIngest(listed=listed, file=label, rows_read=rows_read, dropped=dropped,
-                        practice_names=names)
+                        practice_names=names, errors=problems, error_rows=_data_rows(problems, header_row))
+
+
+def _data_rows(problems: list[Problem], header_row: int) -> int:
+    """How many rows below the header (0-based ``header_row``) the problems name."""
+    return len({p.row for p in problems if p.row is not None and p.row > header_row + 1})

@@ -1,7 +1,8 @@
 """Plain survey tables: one row per respondent, columns named by question id or text.
 
 Multi-choice questions come as one 0/1 column per option or as one column of labels
-separated by ';'. Columns holding names, e-mails and the like are never read.
+(separated by ; | , or line breaks). Columns holding names, e-mails and the like, and id
+columns that do not identify respondents, are never read.
 """
 
 from __future__ import annotations
@@ -9,17 +10,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, Problem
 from ..responses import build_responses, normalise
 from ..spec import PackageSpec
-from .survey import EMAIL_HEADERS, SurveyIngest, link_key
+from .status import COMPLETED, NO_STATUS, plain_status
+from .survey import EMAIL_HEADERS, LeftOut, SurveyIngest, link_key, uncounted_rows
 from .survey_columns import (
     ColumnMatch,
+    choose_respondent_id,
     column_role,
     label_lookup,
     match_column,
     parse_flag,
-    parse_status,
+    personal_value,
     split_choices,
 )
 from .tables import RawTable, cell_text, column_letter, read_table
@@ -42,8 +45,16 @@ def _find_header(table: RawTable, spec: PackageSpec, survey_map: Mapping[str, st
     return best_row
 
 
+def id_problem(file: str, configured: str, headers: list[str], sheet: str | None = None) -> InputError:
+    """The error for a ``respondent_id:`` that names no column of the export."""
+    shown = ", ".join(f"'{h}'" for h in headers if h)
+    return InputError(Problem(file, f"respondent_id: '{configured}' names no column of the export "
+                              f"(columns: {shown[:300]})", "write the header of the column that identifies "
+                              "each respondent, or respondent_id: none", sheet=sheet))
+
+
 def read_plain_table(
-    path: Path, spec: PackageSpec, survey_map: Mapping[str, str], label: str
+    path: Path, spec: PackageSpec, survey_map: Mapping[str, str], label: str, respondent_id: str | None = None
 ) -> SurveyIngest:
     table = read_table(path, label)
     header_row = _find_header(table, spec, survey_map)
@@ -51,17 +62,30 @@ def read_plain_table(
     body = table.cells.iloc[header_row + 1:]
     warnings = []
 
+    def values(pos: int) -> list[str]:
+        return [t for v in body.iloc[:, pos] if (t := cell_text(v))]
+
+    try:
+        ids = choose_respondent_id(headers, values, respondent_id)
+    except KeyError:
+        raise id_problem(label, str(respondent_id), headers, table.sheet) from None
+    warnings += [table.problem(w, "if a column identifies each respondent, name it with respondent_id: "
+                               "<column> in the order", column=column_letter(pos), severity="warning")
+                 for pos, w in ids.warnings]
     matches: dict[int, ColumnMatch] = {}
-    id_col = status_col = None
+    id_col, status_col = ids.column, None
     ignored: list[str] = []
-    personal_cols: list[int] = []
+    unread: list[int] = []
+    personal_cols: list[int] = list(ids.contact)
+    if id_col is not None and column_role(headers[id_col]) == "personal":  # respondent_id: Navn
+        personal_cols.append(id_col)
     seen_slots: dict[str, str] = {}
     for pos, header in enumerate(headers):
-        if not header:
+        if not header or pos == id_col or pos in ids.contact:
             continue
         role = column_role(header)
-        if role == "respondent_id" and id_col is None:
-            id_col = pos
+        if role in ("respondent_id", "id_candidate"):
+            personal_cols.append(pos)
             continue
         if role == "status" and status_col is None:
             status_col = pos
@@ -73,6 +97,7 @@ def read_plain_table(
         match = match_column(header, spec, survey_map)
         if match is None:
             ignored.append(header)
+            unread.append(pos)
             warnings.append(table.problem(
                 f"column '{header}' matches no question of the package and is not read",
                 "rename it to a question id, or map it with survey_map in the orders file",
@@ -106,39 +131,55 @@ def read_plain_table(
     personal: set[str] = set()
     links: dict[str, str] = {}
     unknown: dict[tuple[int, str], list[int]] = {}
+    bad_status: dict[str, list[int]] = {}
+    answer_cells: dict[str, int] = {}
+    elsewhere: dict[int, tuple[str, ...]] = {}
     for row_pos, row in body.iterrows():
         cells = {pos: cell_text(row.iloc[pos]) for pos in range(len(headers))}
         if not any(cells.values()):
             continue
-        personal |= {cells[pos] for pos in personal_cols if cells[pos]}
-        record: dict[str, object] = {"source_row": int(row_pos) + 1}
-        record["respondent_id"] = (cells[id_col] if id_col is not None else "") or f"r{int(row_pos) + 1}"
+        source_row = int(row_pos) + 1
+        personal |= {cells[pos] for pos in personal_cols if personal_value(cells[pos])}
+        record: dict[str, object] = {"source_row": source_row}
+        record["respondent_id"] = (cells[id_col] if id_col is not None else "") or f"r{source_row}"
         email = next((cells[pos] for pos in personal_cols if normalise(headers[pos]) in EMAIL_HEADERS), "")
         if key := link_key(email, cells[id_col] if id_col is not None else ""):
             links[str(record["respondent_id"])] = key
-        status = parse_status(cells[status_col]) if status_col is not None else True
-        if status is None:
-            warnings.append(table.problem(
-                f"status '{cells[status_col]}' is not understood; the response counts as partial",
-                "use 'gennemført' / 'delvis' (or 1 / 0)", row=int(row_pos),
-                column=column_letter(status_col), severity="warning"))
-            status = False
-        record["is_complete"] = status
+        state = plain_status(cells[status_col]) if status_col is not None else NO_STATUS
+        if state is None:
+            bad_status.setdefault(cells[status_col], []).append(source_row)
+            state = NO_STATUS
+        record["status"] = state
+        record["is_complete"] = state == COMPLETED if status_col is not None else True
         for pos, match in matches.items():
             value = cells[pos]
+            if value:
+                answer_cells[match.question.id] = answer_cells.get(match.question.id, 0) + 1
             for column, parsed, bad in _convert(match, value):
                 if bad:
-                    unknown.setdefault((pos, bad), []).append(int(row_pos))
+                    unknown.setdefault((pos, bad), []).append(source_row)
                 if column is not None:
                     record[column] = parsed
+        other = tuple(headers[pos] for pos in unread if cells[pos])
+        if other:
+            elsewhere[source_row] = other
         records.append(record)
 
+    if bad_status:
+        raise InputError([table.problem(
+            f"status '{value}' ({len(rows)} row(s)) is not understood, so completed and partial responses "
+            "cannot be told apart", "write 'gennemført' / 'delvis' (or 1 / 0), or a SurveyXact status such as "
+            "'Gennemført', 'Nogen svar', 'Distribueret'", row=rows[0] - 1, column=column_letter(status_col))
+            for value, rows in bad_status.items()])
+    left_out = []
     for (pos, bad), rows in unknown.items():
+        qid = matches[pos].question.id
+        left_out.append(LeftOut(qid, headers[pos], bad, tuple(rows), column_letter(pos)))
         warnings.append(table.problem(
             f"{len(rows)} answer(s) '{bad}' in column '{headers[pos]}' match no answer of the "
             "question and are left out",
             "correct the answer text, or add it to the question's scale/options in the spec",
-            row=rows[0], column=column_letter(pos), severity="warning"))
+            row=rows[0] - 1, column=column_letter(pos), severity="warning"))
 
     responses = build_responses(records, spec)
     form = "plain table"
@@ -150,6 +191,9 @@ def read_plain_table(
     return SurveyIngest(
         responses=responses, file=label, form=form, rows_read=len(records), warnings=warnings,
         unmapped_questions=unmapped, ignored_columns=ignored, personal_values=personal, link_keys=links,
+        inputs=[(label, len(records))], data_file=label, data_sheet=table.sheet,
+        id_column=headers[id_col] if id_col is not None else None, answer_cells=answer_cells, left_out=left_out,
+        answered_elsewhere=uncounted_rows(elsewhere, left_out),
     )
 
 
@@ -164,7 +208,7 @@ def _convert(match: ColumnMatch, value: str):
         chosen = set()
         lookup = {normalise(o.label): o for o in question.options}
         lookup.update({normalise(o.id): o for o in question.options})
-        for part in split_choices(value):
+        for part in split_choices(value, [o.label for o in question.options]):
             option = lookup.get(normalise(part))
             if option is None:
                 yield None, None, part

@@ -8,7 +8,12 @@ sample exports. Known quirks handled here:
 - multi-choice questions are one 0/1 column per option, matched by the option's text
   (choiceValue order need not follow column order); non-respondents hold 0 in every option
   column, so bases come from the respondent status, never from these columns;
-- the status is the 'statoverall' question (one 0/1 column per status, or one coded column);
+- the status is the 'statoverall' question (one 0/1 column per status, or one coded column),
+  labelled in the export's language (``status``);
+- contact columns ('id', 'orgnr', 'forn', 'ettern', 'email', listed in the structure as
+  'Kontaktoplysninger - <field>') are personal data, never answers; 'id' is often shared;
+- codes are compared by value ('2', '2.0' and ' 2 ' are code 2);
+- a folder may hold one structure/labels pair per language (structure_da.csv, structure_en.csv).
 - 'Ved ikke' is an ordinary code of the scale and is mapped per question by its label;
 - scales that label only their end points ('1 = Meget dårligt', '2', '3', '4', '5 = Meget godt')
   are mapped by position between the labelled end points.
@@ -16,6 +21,7 @@ sample exports. Known quirks handled here:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,8 +31,17 @@ import pandas as pd
 from ..errors import InputError, Problem
 from ..responses import build_responses, normalise, normalise_question, question_slots
 from ..spec import Choice, PackageSpec, Question
-from .survey import EMAIL_HEADERS, SurveyIngest, link_key
-from .survey_columns import column_role, parse_flag
+from .status import COMPLETED, NEW, NO_STATUS, surveyxact_status, unknown_status_problem
+from .survey import EMAIL_HEADERS, LeftOut, SurveyIngest, link_key, uncounted_rows
+from .survey_columns import (
+    choose_respondent_id,
+    code_key,
+    column_role,
+    is_contact_text,
+    parse_flag,
+    personal_value,
+)
+from .survey_table import id_problem
 from .tables import RawTable, cell_text, column_letter, excel_sheets, read_excel_sheet, read_text_table
 
 STRUCTURE_COLUMNS = {
@@ -41,8 +56,12 @@ STRUCTURE_COLUMNS = {
 }
 LABEL_HEADER = {"variablename", "variable", "variabel", "value", "værdi", "valuelabel", "label", "etiket"}
 STATUS_QUESTION = "statoverall"
-STATUS_COMPLETE = {"gennemført", "gjennomført", "completed", "complete", "fuldført", "besvaret"}
-STATUS_PARTIAL = {"nogen svar", "noen svar", "some answers", "partially completed", "delvis", "delvist besvaret"}
+# A file's language is the end of its name: structure_de.csv, labels-en.csv, dataset (da).csv.
+LANGUAGES = {
+    "da": ("da", "dk", "dansk", "danish"), "en": ("en", "eng", "engelsk", "english"),
+    "de": ("de", "tysk", "deutsch", "german"), "no": ("no", "nb", "nn", "norsk", "norwegian"),
+    "sv": ("sv", "se", "svensk", "swedish"),
+}
 DONT_KNOW = {"ved ikke", "vet ikke", "ved ej", "ved det ikke", "don't know", "dont know", "do not know",
              "kan ikke vurdere", "ved ikke/ikke relevant"}
 
@@ -55,6 +74,7 @@ class Export:
     structure: RawTable
     labels: RawTable
     form: str
+    notes: list[Problem] = field(default_factory=list)  # which of several candidate files were used
 
 
 @dataclass(frozen=True)
@@ -80,7 +100,7 @@ class _Target:
 def is_surveyxact(path: Path) -> bool:
     """A folder of dataset/structure CSVs, or a workbook with Dataset and Structure sheets."""
     if path.is_dir():
-        return _find_csv(path, "dataset") is not None
+        return bool(_candidates(path, "dataset"))
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         try:
             sheets = [normalise(s) for s in excel_sheets(path, path.name)]
@@ -91,28 +111,107 @@ def is_surveyxact(path: Path) -> bool:
     return False
 
 
-def _find_csv(folder: Path, stem: str) -> Path | None:
-    for candidate in sorted(folder.iterdir()):
-        if candidate.is_file() and candidate.suffix.lower() in (".csv", ".txt", ".tsv") and \
-                normalise(candidate.stem).startswith(stem):
-            return candidate
-    return None
+def _candidates(folder: Path, stem: str) -> list[Path]:
+    """The folder's text files whose names start with ``stem`` ('structure_de.csv')."""
+    return [c for c in sorted(folder.iterdir()) if c.is_file() and c.suffix.lower() in (".csv", ".txt", ".tsv")
+            and normalise(c.stem).startswith(stem)]
 
 
-def load_export(path: Path, label: str) -> Export:
+def language_tag(path: Path, stem: str) -> str:
+    """What follows the kind in a file's name: 'structure_de' -> 'de', 'structure' -> ''."""
+    return re.sub(r"[\s_.()\[\]-]+", " ", normalise(path.stem)[len(stem):]).strip()
+
+
+def _language_of(tag: str) -> str | None:
+    return next((code for code, names in LANGUAGES.items() if tag in names), None)
+
+
+def _match_count(table: RawTable, spec: PackageSpec) -> int:
+    """How many of the package's questions a structure's texts name (the package's language)."""
+    try:
+        variables = _structure(table)
+    except InputError:
+        return 0
+    mapper = _Mapper(spec, {}, {}, table.file)
+    found = set()
+    for variable in variables:
+        question, _ = mapper.question_for([variable])
+        if question is not None:
+            found.add(question.id)
+    return len(found)
+
+
+def _pick_files(folder: Path, label: str, spec: PackageSpec,
+                language: str | None) -> tuple[dict[str, Path], list[Problem]]:
+    """The dataset, structure and labels files to read, and a note when several were found.
+
+    Several candidates of a kind: the order's ``survey_language`` picks the files named for it;
+    without one, the structure whose question texts match most of the package's questions
+    (the package's own language); a tie is an error. Labels and dataset follow the structure's
+    language tag when they have one.
+    """
+    found = {kind: _candidates(folder, kind) for kind in ("dataset", "structure", "labels")}
+    if not found["structure"]:
+        found["structure"] = _candidates(folder, "variables")
+    missing = [kind for kind, files in found.items() if not files]
+    if missing:
+        raise InputError(Problem(label, f"the SurveyXact folder lacks {', '.join(missing)}.csv",
+                                 "export the survey again with dataset, structure and labels"))
+    stems = {kind: "variables" if normalise(files[0].stem).startswith("variables") else kind
+             for kind, files in found.items()}
+    if all(len(files) == 1 for files in found.values()):
+        return {kind: files[0] for kind, files in found.items()}, []
+    names = ", ".join(c.name for files in found.values() for c in files if len(files) > 1)
+
+    def ambiguous(why: str) -> InputError:
+        return InputError(Problem(label, f"the folder holds several SurveyXact files of a kind ({names}) and "
+                                  f"{why}", "add survey_language: da|en|de|no|sv to the order (the language "
+                                  "the file names end in), or keep one export in the folder"))
+
+    structures = found["structure"]
+    if language is not None:
+        tagged = [c for c in structures if _language_of(language_tag(c, stems["structure"])) == language]
+        if len(tagged) != 1:
+            raise ambiguous(f"{len(tagged)} structure files are named for survey_language: {language}")
+        structure, reason = tagged[0], f"survey_language: {language}"
+    elif len(structures) == 1:
+        structure, reason = structures[0], "the only structure file"
+    else:
+        scores = {c: _match_count(read_text_table(c, f"{label}/{c.name}"), spec) for c in structures}
+        best = max(scores.values())
+        winners = [c for c, score in scores.items() if score == best]
+        if best == 0 or len(winners) > 1:
+            raise ambiguous("nothing says which to use (their question texts match "
+                            + ", ".join(f"{c.name}: {n}" for c, n in scores.items()) + " of the package's "
+                            f"{len(spec.questions)} questions)")
+        structure = winners[0]
+        reason = (f"its question texts match {best} of the package's {len(spec.questions)} questions; "
+                  + ", ".join(f"{c.name}: {n}" for c, n in scores.items() if c != structure))
+    tag = language_tag(structure, stems["structure"])
+    chosen = {"structure": structure}
+    for kind in ("dataset", "labels"):
+        files = found[kind]
+        same = [c for c in files if language_tag(c, stems[kind]) == tag]
+        untagged = [c for c in files if not language_tag(c, stems[kind])]
+        pick = files if len(files) == 1 else (same if len(same) == 1 else untagged)
+        if len(pick) != 1:
+            raise ambiguous(f"no single {kind} file goes with {structure.name}")
+        chosen[kind] = pick[0]
+    note = Problem(label, f"the folder holds several SurveyXact files ({names}); "
+                   f"{', '.join(chosen[k].name for k in ('dataset', 'structure', 'labels'))} were used ({reason})",
+                   "nothing to do if these are the right ones; else add survey_language: to the order",
+                   severity="warning")
+    return chosen, [note]
+
+
+def load_export(path: Path, label: str, spec: PackageSpec, language: str | None = None) -> Export:
     if path.is_dir():
-        found = {name: _find_csv(path, name) for name in ("dataset", "structure", "labels")}
-        if found["structure"] is None:
-            found["structure"] = _find_csv(path, "variables")
-        missing = [name for name, file in found.items() if file is None]
-        if missing:
-            raise InputError(Problem(label, f"the SurveyXact folder lacks {', '.join(missing)}.csv",
-                                     "export the survey again with dataset, structure and labels"))
+        found, notes = _pick_files(path, label, spec, language)
         tables = {name: read_text_table(file, f"{label}/{file.name}") for name, file in found.items()}
         first = tables["dataset"]
         delimiter = {"\t": "tab"}.get(first.delimiter or "", first.delimiter)
         form = f"SurveyXact (CSV-filer, {first.encoding}, '{delimiter}')"
-        return Export(tables["dataset"], tables["structure"], tables["labels"], form)
+        return Export(tables["dataset"], tables["structure"], tables["labels"], form, notes)
     sheets = excel_sheets(path, label)
     keyed = {normalise(s): s for s in sheets}
     data_sheets = [s for s in sheets if normalise(s).startswith("dataset")]
@@ -196,7 +295,7 @@ def _labels(table: RawTable) -> dict[str, dict[str, str]]:
         if row_pos == 0 and normalise(variable) in LABEL_HEADER and normalise(value) in LABEL_HEADER:
             continue
         if variable:
-            labels.setdefault(variable, {})[value] = text.strip()
+            labels.setdefault(variable, {})[code_key(value)] = text.strip()
     return labels
 
 
@@ -344,40 +443,40 @@ class _Mapper:
 
 
 def _status_reader(groups: dict[str, list[Variable]], columns: dict[str, int], labels):
-    """A function row -> 'complete' | 'partial' | 'none', or None when the export has no status."""
+    """(function row -> (status label or '', its column), the status columns), or None without
+    a status. The caller turns a label into a status, so an unknown one is reported once with
+    all its rows.
+    """
     group = next((g for q, g in groups.items() if normalise(q) == STATUS_QUESTION), None)
     if group is None:
         return None
-
-    def classify(text: str) -> str:
-        key = normalise(text)
-        if key in STATUS_COMPLETE:
-            return "complete"
-        if key in STATUS_PARTIAL:
-            return "partial"
-        return "none"
-
     flags = [(columns[v.name], v.choice_text) for v in group if v.name in columns and v.subtype == "multiple"]
     if flags:
-        def from_flags(row) -> str:
+        def from_flags(row) -> tuple[str, int]:
             for pos, text in flags:
                 if parse_flag(cell_text(row.iloc[pos])):
-                    return classify(text)
-            return "none"
-        return from_flags
+                    return text, pos
+            return "", flags[0][0]
+        return from_flags, [pos for pos, _ in flags]
     single = next((v for v in group if v.name in columns), None)
     if single is None:
         return None
     codes = labels.get(single.name, {})
 
-    def from_code(row) -> str:
-        value = cell_text(row.iloc[columns[single.name]])
-        return classify(codes.get(value, value))
-    return from_code
+    def from_code(row) -> tuple[str, int]:
+        value = code_key(cell_text(row.iloc[columns[single.name]]))
+        return codes.get(value, value), columns[single.name]
+    return from_code, [columns[single.name]]
 
 
-def read_surveyxact(path: Path, spec: PackageSpec, survey_map: Mapping[str, str], label: str) -> SurveyIngest:
-    export = load_export(path, label)
+def _is_answer(value: str, is_flag: bool) -> bool:
+    """A non-blank cell, but not a 0 in a 0/1 column (what non-respondents hold)."""
+    return bool(value) and not (is_flag and parse_flag(value) is False)
+
+
+def read_surveyxact(path: Path, spec: PackageSpec, survey_map: Mapping[str, str], label: str,
+                    respondent_id: str | None = None, language: str | None = None) -> SurveyIngest:
+    export = load_export(path, label, spec, language)
     variables = _structure(export.structure)
     labels = _labels(export.labels)
     data = export.dataset
@@ -385,17 +484,40 @@ def read_surveyxact(path: Path, spec: PackageSpec, survey_map: Mapping[str, str]
         raise InputError(data.problem("the dataset is empty", "export the survey again with its answers"))
     headers = [cell_text(v) for v in data.cells.iloc[0]]
     columns = {h: i for i, h in reversed(list(enumerate(headers))) if h}
+    body = [pos for pos in range(1, len(data.cells)) if any(cell_text(v) for v in data.cells.iloc[pos])]
+    contact_names = {v.name for v in variables if is_contact_text(v.text)}
     groups: dict[str, list[Variable]] = {}
     for variable in variables:
         groups.setdefault(variable.question, []).append(variable)
+
+    def values(pos: int) -> list[str]:
+        return [t for r in body if (t := cell_text(data.cells.iat[r, pos]))]
+
+    try:
+        ids = choose_respondent_id(headers, values, respondent_id)
+    except KeyError:
+        raise id_problem(label, str(respondent_id), headers, data.sheet) from None
+    id_col = ids.column
+    warnings = list(export.notes)
+    warnings += [data.problem(w, "if a column identifies each respondent, name it with respondent_id: <column> "
+                              "in the order", column=column_letter(pos), severity="warning") for pos, w in ids.warnings]
+
+    def personal_column(pos: int, header: str) -> bool:
+        if pos == id_col:  # an id named like a personal column (respondent_id: navn) is personal too
+            return column_role(header) == "personal"
+        return column_role(header) in ("personal", "respondent_id", "id_candidate") or header in contact_names
+
+    personal_cols = sorted({*ids.contact, *(i for i, h in enumerate(headers) if h and personal_column(i, h))})
+    bookkeeping = {*personal_cols, *([id_col] if id_col is not None else [])}
 
     mapper = _Mapper(spec, survey_map, labels, export.structure.file)
     targets: dict[int, _Target] = {}
     fed: dict[str, str] = {}
     ignored = []
     for name, group in groups.items():
-        if normalise(name) == STATUS_QUESTION:
-            continue
+        present = [columns[v.name] for v in group if v.name in columns]
+        if normalise(name) == STATUS_QUESTION or (present and all(pos in bookkeeping for pos in present)):
+            continue  # the status, and contact fields: never answers
         found = mapper.targets(group, columns)
         if not found:
             ignored.append(name)
@@ -411,54 +533,82 @@ def read_surveyxact(path: Path, spec: PackageSpec, survey_map: Mapping[str, str]
             targets[pos] = target
     matched = {t.question.id for t in targets.values()}
     unmapped = [qid for qid in spec.question_ids() if qid not in matched]
-    warnings = list(mapper.warnings)
+    warnings += mapper.warnings
     for qid in unmapped:
         warnings.append(Problem(export.structure.file,
                                 f"question {qid} ({spec.question(qid).title}) is not in the export; it is "
                                 "shown as 'ingen svar'", f"map it with survey_map: {{{qid}: <questionName>}}, "
                                 "or remove it locally with questions: {remove: [...]}", severity="warning"))
 
-    id_col = next((i for i, h in enumerate(headers) if column_role(h) == "respondent_id"), None)
-    personal_cols = [i for i, h in enumerate(headers) if column_role(h) == "personal"]
-    personal: set[str] = set()
     links: dict[str, str] = {}
-    link_by_id = id_col is not None and normalise(headers[id_col]) == "respondentid"
+    # Linking by id between rounds only for a respondent id by name or by the order's choice: a
+    # generic 'id' that happens to be unique may be the organisation (readSX's sample).
+    link_by_id = id_col is not None and (respondent_id not in (None, "") or
+                                         normalise(headers[id_col]) in ("respondentid", "respondent"))
     status = _status_reader(groups, columns, labels)
+    status_cols = set(status[1]) if status else set()
+    flag_positions = {columns[v.name] for v in variables if v.subtype == "multiple" and v.name in columns}
+    unread = [pos for pos, h in enumerate(headers)
+              if h and pos not in targets and pos not in bookkeeping and pos not in status_cols]
+    personal: set[str] = set()
     records = []
     unknown: dict[tuple[int, str], list[int]] = {}
+    unknown_status: dict[tuple[str, int], list[int]] = {}
+    answer_cells: dict[str, int] = {}
+    elsewhere: dict[int, tuple[str, ...]] = {}
     invited = 0
-    for row_pos in range(1, len(data.cells)):
+    for row_pos in body:
         row = data.cells.iloc[row_pos]
-        if all(cell_text(v) == "" for v in row):
-            continue
-        invited += 1
-        personal |= {cell_text(row.iloc[pos]) for pos in personal_cols if cell_text(row.iloc[pos])}
-        state = status(row) if status else "complete"
+        source_row = row_pos + 1
+        personal |= {t for pos in personal_cols if personal_value(t := cell_text(row.iloc[pos]))}
+        state = NO_STATUS
+        if status:
+            label_text, status_pos = status[0](row)
+            state = surveyxact_status(label_text) if label_text else NO_STATUS
+            if state is None:
+                unknown_status.setdefault((label_text, status_pos), []).append(source_row)
+                state = NO_STATUS
+        invited += state != NEW
         record: dict[str, object] = {
-            "source_row": row_pos + 1,
-            "respondent_id": (cell_text(row.iloc[id_col]) if id_col is not None else "") or f"r{row_pos + 1}",
-            "is_complete": state == "complete",
+            "source_row": source_row,
+            "respondent_id": (cell_text(row.iloc[id_col]) if id_col is not None else "") or f"r{source_row}",
+            "status": state,
+            "is_complete": state == COMPLETED if status else True,
         }
         email = next((cell_text(row.iloc[p]) for p in personal_cols if normalise(headers[p]) in EMAIL_HEADERS), "")
         if key := link_key(email, cell_text(row.iloc[id_col]) if link_by_id else ""):  # 'id' is the organisation
             links[str(record["respondent_id"])] = key
         for pos, target in targets.items():
             value = cell_text(row.iloc[pos])
+            if _is_answer(value, target.kind == "flag"):
+                answer_cells[target.question.id] = answer_cells.get(target.question.id, 0) + 1
             for column, parsed, bad in _convert(target, value):
                 if bad is not None:
-                    unknown.setdefault((pos, bad), []).append(row_pos)
+                    unknown.setdefault((pos, bad), []).append(source_row)
                 if column is not None:
                     record[column] = parsed
+        other = tuple(headers[pos] for pos in unread if _is_answer(cell_text(row.iloc[pos]), pos in flag_positions))
+        if other:
+            elsewhere[source_row] = other
         records.append(record)
+    if unknown_status:
+        raise InputError([unknown_status_problem(data.file, text, rows, column_letter(pos), data.sheet)
+                          for (text, pos), rows in unknown_status.items()])
+    left_out = []
     for (pos, bad), rows in unknown.items():
+        left_out.append(LeftOut(targets[pos].question.id, headers[pos], bad, tuple(rows), column_letter(pos)))
         warnings.append(data.problem(
             f"{len(rows)} answer(s) with the unknown code '{bad}' in column '{headers[pos]}' are left out",
             "check the Labels sheet, or add the answer to the question in the spec",
-            row=rows[0], column=column_letter(pos), severity="warning"))
+            row=rows[0] - 1, column=column_letter(pos), severity="warning"))
+    inputs = [(t.file if not t.sheet else f"{t.file}, sheet '{t.sheet}'", rows) for t, rows in (
+        (data, len(body)), (export.structure, len(variables)), (export.labels, sum(map(len, labels.values()))))]
     return SurveyIngest(
         responses=build_responses(records, spec), file=label, form=export.form, rows_read=len(records),
         warnings=warnings, unmapped_questions=unmapped, ignored_columns=ignored,
-        invited=invited if status else None, personal_values=personal, link_keys=links,
+        invited=invited if status else None, personal_values=personal, link_keys=links, inputs=inputs,
+        data_file=data.file, data_sheet=data.sheet, id_column=headers[id_col] if id_col is not None else None,
+        answer_cells=answer_cells, left_out=left_out, answered_elsewhere=uncounted_rows(elsewhere, left_out),
     )
 
 
@@ -478,7 +628,7 @@ def _convert(target: _Target, value: str):
     if target.kind == "single_to_multi":
         if value == "":
             return
-        label = target.codes.get(value)
+        label = target.codes.get(code_key(value))
         if label is None:
             yield None, None, value
             return
@@ -488,7 +638,7 @@ def _convert(target: _Target, value: str):
     if value == "":
         yield target.column, None, None
         return
-    label = target.codes.get(value)
+    label = target.codes.get(code_key(value))
     if label is None:  # an export with texts instead of codes
         label = {normalise(c): c for c in question.categories}.get(normalise(value))
     yield target.column, label, (value if label is None else None)

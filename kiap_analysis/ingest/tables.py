@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import inspect
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
+from ..config import SETTINGS
 from ..errors import InputError, KiapError, Problem
 from . import text as textfile
 
@@ -53,6 +56,9 @@ class RawTable:
     sheet: str | None = None
     encoding: str | None = None
     delimiter: str | None = None
+    # (row, column) positions of formula cells whose result the workbook never stored
+    # (they read as blank); only looked for when the reader asks (``formulas=True``).
+    uncached_formulas: frozenset[tuple[int, int]] = field(default=frozenset(), compare=False)
 
     def problem(self, message: str, fix: str = "", row: int | None = None,
                 column: str | None = None, severity: str = "error") -> Problem:
@@ -78,14 +84,34 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
+def check_file_size(path: Path, label: str) -> None:
+    """Refuse a file larger than ``Settings.max_file_bytes`` before anything reads it."""
+    size = path.stat().st_size
+    if size > SETTINGS.max_file_bytes:
+        raise InputError(Problem(label, f"the file has {size:,} bytes, more than the limit of "
+                                 f"{SETTINGS.max_file_bytes:,} bytes; it is not read",
+                                 "deliver only the rows and columns the order needs (see docs/input-formats.md, "
+                                 "Size limits)"))
+
+
+def _check_rows(count: int, label: str, sheet: str | None = None) -> None:
+    if count > SETTINGS.max_rows:
+        raise InputError(Problem(label, f"the table has {count:,} rows or more, more than the limit of "
+                                 f"{SETTINGS.max_rows:,} rows; it is not read",
+                                 "deliver only the rows the order needs (see docs/input-formats.md, Size limits)",
+                                 sheet=sheet))
+
+
 def read_text_table(path: Path, label: str) -> RawTable:
     """A delimited text file with detected encoding and delimiter; mojibake is an error."""
+    check_file_size(path, label)
     data = path.read_bytes()
     try:
         decoded = textfile.decode(data)
     except (textfile.UndecodableText, UnicodeDecodeError) as exc:
         raise InputError(Problem(label, f"cannot read the file as text: {exc}",
                                  "export it again as CSV (UTF-8)")) from exc
+    _check_rows(decoded.text.count("\n"), label)
     delimiter = textfile.sniff_delimiter(decoded.text)
     rows = textfile.parse_rows(decoded.text, delimiter)
     table = RawTable(pd.DataFrame(rows, dtype=object), label, encoding=decoded.encoding,
@@ -122,37 +148,143 @@ def column_letter(position: int) -> str:
     return name
 
 
-def excel_sheets(path: Path, label: str) -> list[str]:
+def check_workbook(path: Path, label: str) -> None:
+    """Refuse a workbook whose file or unpacked parts exceed the limits, before openpyxl opens
+    it: a small .xlsx can unpack to gigabytes (the sizes are the zip directory's own)."""
+    check_file_size(path, label)
     try:
-        with pd.ExcelFile(path, engine="openpyxl") as book:
-            return [str(s) for s in book.sheet_names]
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError(Problem(label, f"cannot open the workbook: {exc}",
+                                 "save it again from Excel as .xlsx")) from exc
+    if unpacked > SETTINGS.max_xlsx_unpacked_bytes:
+        raise InputError(Problem(label, f"the workbook unpacks to {unpacked:,} bytes, more than the limit of "
+                                 f"{SETTINGS.max_xlsx_unpacked_bytes:,} bytes; it is not read",
+                                 "deliver only the sheets, rows and columns the order needs (see "
+                                 "docs/input-formats.md, Size limits)"))
+
+
+@contextlib.contextmanager
+def _workbook(path: Path, label: str, data_only: bool = True) -> Iterator:
+    from openpyxl import load_workbook
+
+    check_workbook(path, label)
+    try:
+        book = load_workbook(path, read_only=True, data_only=data_only, keep_links=False)
     except Exception as exc:  # not a workbook at all, or a damaged one
         raise InputError(Problem(label, f"cannot open the workbook: {exc}",
                                  "save it again from Excel as .xlsx")) from exc
-
-
-def read_excel_sheet(path: Path, label: str, sheet: str | int = 0) -> RawTable:
-    """One sheet's cells; Excel numbers stay numbers so ydernumre can be repaired later."""
     try:
-        cells = pd.read_excel(path, sheet_name=sheet, header=None, dtype=object, engine="openpyxl")
-    except Exception as exc:  # openpyxl and pandas raise many kinds for a damaged workbook
-        raise InputError(Problem(label, f"cannot read sheet {sheet!r}: {exc}",
-                                 "save it again from Excel as .xlsx", sheet=str(sheet))) from exc
-    cells = cells.astype(object).where(cells.notna(), None).reset_index(drop=True)
-    cells.columns = range(cells.shape[1])
-    name = sheet if isinstance(sheet, str) else excel_sheets(path, label)[sheet]
-    table = RawTable(cells, label, sheet=name)
+        yield book
+    finally:
+        book.close()
+
+
+def excel_sheets(path: Path, label: str) -> list[str]:
+    with _workbook(path, label) as book:
+        return [str(s) for s in book.sheetnames]
+
+
+def _sheet_rows(sheet, label: str, name: str) -> Iterator[tuple]:
+    """A read-only sheet's rows of cells. Declared dimensions can be wrong (too small, or the
+    whole formatted sheet), so openpyxl finds the extent itself; rows holding a value are
+    counted against the row limit as they are read (the unpacked size was checked before)."""
+    sheet.reset_dimensions()
+    filled = 0
+    for row in sheet.rows:
+        if any(cell.value is not None for cell in row):
+            filled += 1
+            if filled > SETTINGS.max_rows:
+                _check_rows(filled, label, name)
+        yield row
+
+
+def _cell_value(cell) -> object:
+    """Excel's own value: numbers stay numbers (whole floats as int), error cells as their
+    text ('#DIV/0!'), so a count column never reads an error as blank."""
+    from openpyxl.cell.cell import TYPE_NUMERIC
+
+    value = cell.value
+    if value is None:
+        return None
+    if cell.data_type == TYPE_NUMERIC and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _rows(sheet_rows: Iterator[tuple]) -> list[list[object]]:
+    """Cell values row by row; empty rows become [] and trailing ones are never kept (a sheet
+    formatted down to row 1,048,576 holds a million of them)."""
+    rows: list[list[object]] = []
+    pending = 0
+    for row in sheet_rows:
+        values = [_cell_value(c) for c in row]
+        if all(v is None for v in values):
+            pending += 1
+            continue
+        rows.extend([] for _ in range(pending))
+        pending = 0
+        while values and values[-1] is None:
+            values.pop()
+        rows.append(values)
+    return rows
+
+
+def _grid(rows: list[list[object]]) -> pd.DataFrame:
+    width = max((len(r) for r in rows), default=0)
+    frame = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object)
+    frame.columns = range(frame.shape[1])
+    return frame.reset_index(drop=True)
+
+
+def read_excel_sheet(path: Path, label: str, sheet: str | int = 0, formulas: bool = False) -> RawTable:
+    """One sheet's cells; Excel numbers stay numbers so ydernumre can be repaired later.
+
+    ``formulas``: also find formula cells without a stored result (a workbook written by a
+    program that does not calculate), which would otherwise read as blank.
+    """
+    with _workbook(path, label) as book:
+        names = [str(s) for s in book.sheetnames]
+        name = sheet if isinstance(sheet, str) else (names[sheet] if 0 <= sheet < len(names) else None)
+        if name not in names:
+            raise InputError(Problem(label, f"cannot read sheet {sheet!r}: the workbook has no such sheet",
+                                     "save it again from Excel as .xlsx", sheet=str(sheet)))
+        try:
+            rows = _rows(_sheet_rows(book[name], label, name))
+        except InputError:
+            raise
+        except Exception as exc:  # openpyxl raises many kinds for a damaged sheet
+            raise InputError(Problem(label, f"cannot read sheet {name!r}: {exc}",
+                                     "save it again from Excel as .xlsx", sheet=name)) from exc
+    cells = _grid(rows)
+    uncached: frozenset[tuple[int, int]] = frozenset()
+    if formulas:
+        uncached = _uncached_formulas(path, label, name, cells)
+    table = RawTable(cells, label, sheet=name, uncached_formulas=uncached)
     check_mojibake(table)
     return table
 
 
-def read_table(path: Path, label: str, sheet: str | int = 0) -> RawTable:
-    """Read a .csv/.txt/.tsv or .xlsx/.xlsm file as raw cells."""
+def _uncached_formulas(path: Path, label: str, name: str, cells: pd.DataFrame) -> frozenset[tuple[int, int]]:
+    """Positions of formula cells that read as blank: the file holds the formula, no result."""
+    found = set()
+    with _workbook(path, label, data_only=False) as book:
+        for row_pos, row in enumerate(_sheet_rows(book[name], label, name)):
+            for col_pos, cell in enumerate(row):
+                if getattr(cell, "data_type", None) == "f" and (
+                        row_pos >= len(cells) or col_pos >= cells.shape[1] or cells.iat[row_pos, col_pos] is None):
+                    found.add((row_pos, col_pos))
+    return frozenset(found)
+
+
+def read_table(path: Path, label: str, sheet: str | int = 0, formulas: bool = False) -> RawTable:
+    """Read a .csv/.txt/.tsv or .xlsx/.xlsm file as raw cells (``formulas``: see read_excel_sheet)."""
     suffix = path.suffix.lower()
     if not path.exists():
         raise InputError(Problem(label, "the file does not exist", "check the path in the orders file"))
     if suffix in EXCEL_SUFFIXES:
-        return read_excel_sheet(path, label, sheet)
+        return read_excel_sheet(path, label, sheet, formulas)
     if suffix in TEXT_SUFFIXES:
         return read_text_table(path, label)
     if suffix == ".xls":
@@ -162,13 +294,14 @@ def read_table(path: Path, label: str, sheet: str | int = 0) -> RawTable:
                              "deliver the data as .xlsx or .csv"))
 
 
-def first_sheet_with(path: Path, label: str, find: Callable[[RawTable], object]) -> tuple[RawTable, object]:
+def first_sheet_with(path: Path, label: str, find: Callable[[RawTable], object],
+                     formulas: bool = False) -> tuple[RawTable, object]:
     """The first sheet on which ``find`` succeeds (it raises InputError where it does not), and
     what it found: a workbook may open with a cover or notes sheet. Text files have one table."""
     first_error: InputError | None = None
     sheets = excel_sheets(path, label) if path.suffix.lower() in EXCEL_SUFFIXES and path.exists() else [0]
     for sheet in sheets:
-        table = read_table(path, label, sheet)
+        table = read_table(path, label, sheet, formulas)
         try:
             return table, find(table)
         except InputError as exc:
