@@ -23,6 +23,7 @@ from .ingest.names import read_names
 from .ingest.referrals import ListedIngest, ReferralIngest, read_listed_patients, read_referrals
 from .ingest.survey import SurveyIngest, read_survey
 from .orders import Order, load_orders, resolve_spec
+from .places import Places, order_places
 from .privacy import hidden_cells, redact_frame, suppress_referrals
 from .pseudonyms import (
     PseudonymRegister,
@@ -34,6 +35,8 @@ from .pseudonyms import (
     respondent_digest,
 )
 from .redaction import Redactor
+from .roster import cluster_practices
+from .shown import describe, package_words, safe
 from .spec import PackageSpec
 
 
@@ -127,6 +130,18 @@ class OrderAnalysis:
 
     redactor: Redactor = field(default_factory=Redactor)
     change: FollowUpChange | None = None
+    places: Places = field(default_factory=Places)  # input file and sheet names that hold an identifier
+
+    def published(self, text: str) -> str:
+        """Text from the inputs as it may be published: file and sheet names holding an
+        identifier replaced ('fil 1'), identifiers redacted."""
+        return self.redactor(self.places(text))
+
+    def published_problem(self, problem: Problem) -> Problem:
+        problem = self.places.problem(problem)
+        return replace(problem, file=self.redactor(problem.file), message=self.redactor(problem.message),
+                       fix=self.redactor(problem.fix), sheet=problem.sheet and self.redactor(problem.sheet),
+                       column=problem.column and self.redactor(problem.column))
 
     @property
     def warnings(self) -> list[Problem]:
@@ -142,7 +157,7 @@ class OrderAnalysis:
             found += [p for p in rnd.problems if p.severity == "warning"]
         if self.change is not None:
             found += self.change.warnings
-        return [replace(p, message=self.redactor(p.message), fix=self.redactor(p.fix)) for p in found]
+        return [self.published_problem(p) for p in found]
 
 
 def label_of(path: Path, order: Order) -> str:
@@ -176,7 +191,12 @@ def analyse_survey(order: Order, spec: PackageSpec, redactor: Redactor | None = 
     try:
         responses.schema(spec).validate(cleaned.responses, lazy=True)
     except pandera.errors.SchemaErrors as exc:  # a reader bug, not a user error
-        raise KiapError(f"{ingest.file}: the cleaned survey breaks the schema:\n{exc.failure_cases}") from exc
+        # Its failure cases are cell values: only the columns and checks are named.
+        cases = exc.failure_cases
+        failed = sorted({f"{c} ({k})" for c, k in zip(cases["column"].astype(str), cases["check"].astype(str),
+                                                       strict=True)})
+        raise KiapError(f"{ingest.file}: the cleaned survey breaks the schema (a reader bug) in "
+                        f"{', '.join(failed[:10])}") from exc
     invited = order.invited
     if invited is None and ingest.invited:
         invited = ingest.invited
@@ -411,7 +431,12 @@ def analyse_order(
             practice_names.update(listed.practice_names)
             identifiers["practice_name"] |= set(practice_names.values())
 
-    names = set(practice_names.values())
+    # The cluster's practices, known to every order of the cluster (survey-only ones too).
+    known = cluster_practices(orders, order.cluster)
+    problems += list(known.problems)
+    identifiers["ydernummer"] |= known.ydernumre
+    identifiers["practice_name"] |= known.names
+    names = set(practice_names.values()) | known.names
     for rnd_order, _ in rounds:
         if rnd_order.names is not None:
             try:
@@ -457,8 +482,10 @@ def analyse_order(
         if rnd.survey is not None:
             identifiers["respondent"] = identifiers.get("respondent", set()) | rnd.survey.ingest.personal_values
     identifiers["name"] = names
+    watch = redactor.adding_names(identifiers.get("respondent", set()))
+    places = order_places(orders.path, [r.order for r in reversed(results)], watch)
     return OrderAnalysis(Path(orders_file), order, spec, current, baseline, identifiers, practices, redactor,
-                         follow_up)
+                         follow_up, places)
 
 
 def respondent_links(survey: SurveyResult, key: bytes) -> dict[str, str]:
@@ -471,9 +498,11 @@ def _offer_warnings(baseline: RoundResult, current: RoundResult, orders_file: st
     """An offer in one round's referral data only (new, or renamed): shown for that round, not compared."""
     warnings = []
     before, after = baseline.referrals.offers, current.referrals.offers
+    known = package_words(current.spec)
     for offer, where, other in [*((o, "follow-up", "baseline") for o in after if o not in before),
                                 *((o, "baseline", "follow-up") for o in before if o not in after)]:
-        warnings.append(Problem(orders_file, f"offer '{offer}' is only in the {where}'s referral data (new or "
+        named = f"offer {describe(offer, known)}" if safe(offer, known) else "an offer the package does not know"
+        warnings.append(Problem(orders_file, f"{named} is only in the {where}'s referral data (new or "
                                 f"renamed): it is shown for the {where} only, without a change since the {other}",
                                 "if the municipality renamed it, add the old name to the offer's aliases in the "
                                 "package spec", line=current.order.line, column="referrals", severity="warning"))

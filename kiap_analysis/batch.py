@@ -35,7 +35,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Paths
@@ -54,13 +54,17 @@ from .execute import (
 )
 from .fileio import write_text
 from .fingerprint import code_version, fingerprint, up_to_date
+from .identifiers import Watchlist, public_words
 from .index import write_index
 from .kernel import ensure_kernel
 from .killpoint import kill_point
+from .leakcheck import order_literals, scan
 from .orders import OrderEntry, OrdersFile, load_orders
 from .progress import Progress
-from .pseudonyms import load_key
+from .pseudonyms import load_key, registered_ydernumre
 from .publish import FAILED_DIR, RUNS_DIR, clear_leftovers, publish_order
+from .redaction import Redactor
+from .roster import cluster_practices
 from .runlock import LockWaitInterrupted, RunLocks
 from .warmkernel import WarmKernel, peak_memory_kb
 
@@ -76,6 +80,7 @@ class BatchReport:
     workers: int
     peak_memory_kb: tuple[int, int] | None = None  # (worker, its kernel) of the worker with the largest sum
     interrupted: int | None = None  # the signal (SIGINT, SIGTERM) that stopped the run
+    index_hits: list = field(default_factory=list)  # the new index's leak-check hits (the old index was kept)
 
     @property
     def failed(self) -> list[OrderOutcome]:
@@ -214,7 +219,7 @@ def _failed(entry_id: str, message: str, paths: Paths, staging_root: Path, order
     write_text(folder / "run.log", f"{dt.datetime.now().isoformat(timespec='seconds')} failed: {message}\n")
     entry = orders.entry(entry_id)
     manifest = {"order_id": entry_id, "status": STATUS_FAILED, "error": message,
-                "cluster": entry.order.cluster if entry.order else None,
+                "cluster": Redactor()(entry.order.cluster) if entry.order else None,
                 "round": entry.order.round if entry.order else None,
                 "package": {"name": entry.order.package if entry.order else None},
                 "fingerprint": print_, "warnings": [], "outputs": ["run.log"],
@@ -270,7 +275,7 @@ def run_orders(orders_path: Path | str, paths: Paths, only: list[str] | None = N
                 progress = progress or Progress(len(entries), stream=sys.stderr if log is None else None, log=log)
                 try:
                     report = _run_locked(orders, entries, paths, run_id, force, only, workers, timeout, progress,
-                                         stop)
+                                         stop, say)
                 finally:
                     progress.close()
         except LockWaitInterrupted:  # stopped while it waited for another run: nothing was run
@@ -282,7 +287,7 @@ def run_orders(orders_path: Path | str, paths: Paths, only: list[str] | None = N
 
 def _run_locked(orders: OrdersFile, entries: list[OrderEntry], paths: Paths, run_id: str, force: bool,
                 only: list[str] | None, workers: int | None, timeout: float, progress: Progress,
-                stop: StopRequest) -> BatchReport:
+                stop: StopRequest, say: Callable[[str], None]) -> BatchReport:
     code = code_version()
     prints = {e.id: fingerprint(orders, e, paths, code) for e in entries}
     outcomes: dict[str, OrderOutcome] = {}
@@ -307,9 +312,30 @@ def _run_locked(orders: OrdersFile, entries: list[OrderEntry], paths: Paths, run
                              outcomes, stop)
     finally:
         shutil.rmtree(staging_root, ignore_errors=True)
-    write_index(paths.reports, skipped={i for i, o in outcomes.items() if o.status == STATUS_SKIPPED})
+    hits = write_index(paths.reports, skipped={i for i, o in outcomes.items() if o.status == STATUS_SKIPPED},
+                       check=lambda page: index_leaks(page, orders, paths))
+    if hits:
+        say("reports/index.html is not updated: the leak check found "
+            + "; ".join(sorted({h.kind for h in hits})) + " in the new page; the previous index is kept "
+            "(each order's manifest.json holds its status)")
     ordered = [outcomes.get(e.id) or OrderOutcome(e.id, STATUS_NOT_RUN, 0.0) for e in entries]
-    return BatchReport(ordered, 0.0, count, peak, interrupted=stop.signum)
+    return BatchReport(ordered, 0.0, count, peak, interrupted=stop.signum, index_hits=hits)
+
+
+def index_leaks(page: str, orders: OrdersFile, paths: Paths) -> list:
+    """The leak check of reports/index.html: the shapes, every cluster's registered ydernumre,
+    the practices every cluster of the orders file knows (inputs and rosters) and the key."""
+    ydernumre, names, public = set(), set(), set()
+    for cluster in {e.order.cluster for e in orders.entries if e.order is not None}:
+        known = cluster_practices(orders, cluster)
+        ydernumre |= known.ydernumre
+        names |= known.names
+    for entry in orders.entries:
+        if entry.order is not None:
+            public |= public_words([entry.id, entry.order.cluster, entry.order.municipality])
+    watch = Watchlist(frozenset(ydernumre), frozenset(names), frozenset(public), registered_ydernumre(paths.private))
+    literals = order_literals({"ydernummer": ydernumre, "practice_name": names}, paths.private)
+    return scan(paths.reports, literals, extra={"index.html": page}, watchlist=watch, only=())
 
 
 def _stop_workers(procs: dict[int, mp.Process], kernels: dict[int, int | None]) -> None:

@@ -30,7 +30,9 @@ from .errors import KiapError, display_path
 from .fileio import sha256_file, sha256_path, write_text
 from .leakcheck import Hit, order_literals, order_watchlist, scan
 from .orders import OrderEntry, OrdersFile
+from .places import PLACES, Places, known_watchlist, order_places
 from .preview import deck_pdf
+from .pseudonyms import registered_ydernumre
 from .publish import FAILED_DIR
 from .redaction import Redactor
 from .report_export import export_html
@@ -52,12 +54,12 @@ class OrderOutcome:
     folder: str | None = None  # the complete order folder to publish (a path in the private folder)
 
 
-def _inputs(entry: OrderEntry, orders: OrdersFile) -> list[dict]:
+def _inputs(entry: OrderEntry, orders: OrdersFile, places: Places) -> list[dict]:
     found = []
     if entry.order is None:
         return found
     for role, path in entry.order.input_paths().items():
-        record = {"role": role, "path": display_path(path, orders.path.parent)}
+        record = {"role": role, "path": places(display_path(path, orders.path.parent))}
         try:
             if path.exists():
                 record["sha256"] = sha256_path(path)
@@ -76,9 +78,22 @@ def _summary(notebook: nbformat.NotebookNode) -> dict:
     raise KiapError("the notebook ran but did not export (no run summary): was the last cell removed?")
 
 
+# Errors the workbook raises on purpose: their messages name places and kinds, never a cell's content.
+OWN_ERRORS = frozenset({"KiapError", "InputError", "OrdersFileError", "SpecError", "PseudonymKeyError", "LeakError",
+                        "RunLockedError"})
+
+
 def _error_message(exc: BaseException) -> str:
+    """The published message of an order's failure. In the notebook, the workbook's own errors
+    say where and what to do; any other exception's text may quote data (a KeyError of a cell's
+    value), so only its type is published and its text stays with the failed notebook. Errors
+    of the batch's own machinery (a timeout, a dead kernel, LibreOffice) are published whole."""
     if isinstance(exc, PapermillExecutionError):
-        return f"{exc.ename}: {exc.evalue}"
+        if exc.ename in OWN_ERRORS:
+            return f"{exc.ename}: {exc.evalue}"
+        return (f"{exc.ename}: an unexpected error in the notebook (a bug, or a file the workbook cannot handle); "
+                "its message is not published, as it may hold data values: see the failed run in the private "
+                f"folder ({FAILED_DIR}/<order id>/notebook.ipynb) Fix: report it with that notebook")
     if isinstance(exc, KiapError):
         return f"{type(exc).__name__}: {exc}"
     return "".join(traceback.format_exception_only(type(exc), exc)).strip()
@@ -88,15 +103,21 @@ class LeakError(KiapError):
     """The outputs of an order hold data that may identify someone."""
 
 
-def leak_check(folder: Path, identifiers_file: Path, paths: Paths, extra: dict[str, str]) -> list[Hit]:
-    """Scan an order's outputs for CPR numbers, e-mail addresses, phone numbers, the inputs'
-    ydernumre, practice and other names, and the pseudonym key."""
-    found: dict[str, list[str]] = {}
-    if identifiers_file.exists():
-        found = json.loads(identifiers_file.read_text(encoding="utf-8"))
-        identifiers_file.unlink()
-    return scan(folder, order_literals(found, paths.private), patterns=True, extra=extra,
-                watchlist=order_watchlist(found, paths.private))
+def take_identifiers(path: Path) -> dict:
+    """The order's private identifiers file (written by the notebook), removed once read."""
+    if not path.exists():
+        return {}
+    found = json.loads(path.read_text(encoding="utf-8"))
+    path.unlink()
+    return found
+
+
+def leak_check(folder: Path, identifiers: dict, paths: Paths, only: tuple[str, ...] | None = None) -> list[Hit]:
+    """Scan an order's outputs (``only``: just these files) for CPR numbers, e-mail addresses,
+    phone numbers, the inputs' ydernumre, practice and other names, and the pseudonym key."""
+    found = {k: v for k, v in identifiers.items() if k != PLACES}
+    return scan(folder, order_literals(found, paths.private), patterns=True,
+                watchlist=order_watchlist(found, paths.private), only=only)
 
 
 def _report_links(staging: Path) -> list[tuple[str, str]]:
@@ -135,10 +156,11 @@ def keep_failed_notebook(staging: Path, private: Path, order_id: str) -> None:
 
 
 class _Log:
-    """The order's run.log: what happened when, never data values beyond error messages."""
+    """The order's run.log: what happened when, never data values (its messages are published)."""
 
-    def __init__(self, order_id: str):
+    def __init__(self, order_id: str, *lines: str):
         self.lines = [f"{self._now()} order {order_id}: started (kiap-workbook {__version__}, pid {os.getpid()})"]
+        self.lines += [f"{self._now()} {line}" for line in lines]
 
     @staticmethod
     def _now() -> str:
@@ -154,7 +176,8 @@ class _Log:
 def execute_order(orders: OrdersFile, entry: OrderEntry, paths: Paths, staging_root: Path,
                   fingerprint_: dict | None = None, warm=None, timeout: float = DEFAULT_TIMEOUT_S) -> OrderOutcome:
     """Execute, export and check one order; never raises for a problem of the order. The
-    outcome's ``folder`` is the complete order to publish (``publish.publish_order``).
+    outcome's ``folder`` is the complete order to publish (``publish.publish_order``): every
+    file in it, manifest.json and run.log included, has passed the leak check.
 
     ``staging_root``: the run's own staging folder, <private>/runs/<run id>/.
     ``warm``: a WarmKernel to run in (else papermill starts a fresh kernel for this order).
@@ -164,6 +187,7 @@ def execute_order(orders: OrdersFile, entry: OrderEntry, paths: Paths, staging_r
     staging = staging_root / entry.id
     timings: dict[str, float] = {}
     summary: dict = {}
+    identifiers: dict = {}
     log = _Log(entry.id)
     try:
         if not entry.ok:
@@ -196,49 +220,114 @@ def execute_order(orders: OrdersFile, entry: OrderEntry, paths: Paths, staging_r
         timings["export_s"] = round(time.perf_counter() - t, 3)
         log(f"report.html exported in {timings['export_s']} s")
         t = time.perf_counter()
-        hits = leak_check(staging, staging_root / f"{entry.id}.identifiers.json", paths, {"run.log": log.text()})
+        identifiers = take_identifiers(staging_root / f"{entry.id}.identifiers.json")
+        hits = leak_check(staging, identifiers, paths)
         timings["leak_check_s"] = round(time.perf_counter() - t, 3)
         if hits:
-            raise LeakError("the leak check found identifying data in the outputs, which are not published: "
-                            + "; ".join(str(h) for h in hits[:12]))
+            raise LeakError(_hits_message(hits))
         log(f"leak check passed in {timings['leak_check_s']} s")
         status, error = STATUS_OK, ""
     except Exception as exc:  # one order's failure must not stop the batch
-        status, error = STATUS_FAILED, Redactor()(_error_message(exc))  # messages are published
-        log(f"failed: {error}")
+        status, error = STATUS_FAILED, _error_message(exc)
         if warm is not None:
             warm.shutdown()  # the next order gets a fresh kernel
-    outputs: list[str] = []
-    seconds = round(time.perf_counter() - clock, 3)
-    log(f"status {status} after {seconds} s")
+    places = _places(orders, entry, paths, identifiers)
+    error = _published(error, places, identifiers, paths)  # messages are published
+    if status == STATUS_FAILED:
+        log(f"failed: {error}")
+    record = _Record(orders, entry, paths, fingerprint_, started, clock, timings, summary, places)
     if status == STATUS_OK:
-        folder = staging
+        folder, manifest = record.write(staging, log, STATUS_OK, "")
+        hits = leak_check(folder, identifiers, paths, only=RECORD_FILES)
+        if not hits:
+            return OrderOutcome(entry.id, status, manifest["timings"]["seconds"], "", manifest["warnings"], manifest,
+                                str(folder))
+        status, error = STATUS_FAILED, f"LeakError: {_hits_message(hits)}"  # the order's own record held data
+        log(f"failed: {error}")
+        for name in RECORD_FILES:
+            (folder / name).unlink(missing_ok=True)
+    keep_failed_notebook(staging, paths.private, entry.id)
+    folder, manifest = record.write(failed_folder(staging_root, entry.id), log, status, error)
+    if leak_check(folder, identifiers, paths, only=RECORD_FILES):
+        # Its message or warnings held data: they stay private, the published record says so.
+        write_text(paths.private / FAILED_DIR / entry.id / "error.txt", f"{error}\n")
+        error = ("the order failed, and its error message or warnings held data that may identify someone: they "
+                 f"are kept in the private folder ({FAILED_DIR}/{entry.id}/error.txt), not published")
+        folder, manifest = record.write(folder, _Log(entry.id, f"failed: {error}"), status, error, bare=True)
+    return OrderOutcome(entry.id, status, manifest["timings"]["seconds"], error, manifest["warnings"], manifest,
+                        str(folder))
+
+
+RECORD_FILES = ("manifest.json", "run.log")
+
+
+def _hits_message(hits: list[Hit]) -> str:
+    return ("the leak check found identifying data in the outputs, which are not published: "
+            + "; ".join(str(h) for h in hits[:12]))
+
+
+def _places(orders: OrdersFile, entry: OrderEntry, paths: Paths, identifiers: dict) -> Places:
+    """How the order's record names its input files: as its notebook did, or (when it stopped
+    before) from what is known of the order without its survey."""
+    if identifiers.get(PLACES) is not None:
+        return Places(tuple((real, alias) for real, alias in identifiers[PLACES]))
+    if entry.order is None:
+        return Places()
+    try:
+        watch = known_watchlist(orders, entry.order, registered_ydernumre(paths.private))
+        baseline = next((e.order for e in orders.entries if e.id == entry.order.baseline and e.order), None)
+        return order_places(orders.path, [entry.order] + ([baseline] if baseline else []), watch)
+    except (KiapError, OSError, ValueError):
+        return Places()
+
+
+def _published(text: str, places: Places, identifiers: dict, paths: Paths) -> str:
+    """A message as it may be published: input names that hold an identifier replaced, and
+    the identifiers the order knows redacted (its record is leak-checked after)."""
+    if not text:
+        return text
+    watch = order_watchlist({k: v for k, v in identifiers.items() if k != PLACES}, paths.private)
+    return Redactor(watch.ydernumre, watch.names, watch.public, watch.register)(places(text))
+
+
+class _Record:
+    """An order's run.log and manifest.json, written into the folder to publish."""
+
+    def __init__(self, orders, entry, paths, fingerprint_, started, clock, timings, summary, places):
+        self.orders, self.entry, self.paths = orders, entry, paths
+        self.fingerprint, self.started, self.clock = fingerprint_ or {}, started, clock
+        self.timings, self.summary, self.places = timings, summary, places
+
+    def write(self, folder: Path, log: _Log, status: str, error: str, bare: bool = False) -> tuple[Path, dict]:
+        """Write both files; ``bare``: without the notebook's warnings and reconciliation."""
+        entry, order, summary = self.entry, self.entry.order, ({} if bare else self.summary)
+        seconds = round(time.perf_counter() - self.clock, 3)
+        log(f"status {status} after {seconds} s")
         write_text(folder / "run.log", log.text())
-        outputs = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-    else:
-        keep_failed_notebook(staging, paths.private, entry.id)
-        folder = failed_folder(staging_root, entry.id)
-        write_text(folder / "run.log", log.text())
-        outputs = ["run.log"]
-    manifest = {
-        "order_id": entry.id,
-        "status": status,
-        "error": error or None,
-        "cluster": entry.order.cluster if entry.order else None,
-        "municipality": entry.order.municipality if entry.order else None,
-        "round": entry.order.round if entry.order else None,
-        "baseline": entry.order.baseline if entry.order else None,
-        "package": summary.get("package") or {"name": entry.order.package if entry.order else None},
-        "code_version": (fingerprint_ or {}).get("code", __version__),
-        "parameters": {"order_id": entry.id, "orders_file": display_path(orders.path, paths.root)},
-        "inputs": _inputs(entry, orders),
-        "fingerprint": fingerprint_ or {},
-        "warnings": summary.get("warnings", []),
-        "reconciliation": summary.get("reconciliation", []),  # every row read: kept, or dropped by a named rule
-        "slides": summary.get("slides"),
-        "outputs": outputs,
-        "checksums": checksums(folder, outputs),
-        "timings": {"started": started.isoformat(timespec="seconds"), "seconds": seconds, **timings},
-    }
-    write_text(folder / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    return OrderOutcome(entry.id, status, seconds, error, manifest["warnings"], manifest, str(folder))
+        outputs = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) \
+            if status == STATUS_OK else ["run.log"]
+        public = Redactor()  # the orders file's own names, cleaned of what looks like an identifier
+        manifest = {
+            "order_id": entry.id,
+            "status": status,
+            "error": error or None,
+            "cluster": public(order.cluster) if order else None,
+            "municipality": public(order.municipality) if order else None,
+            "round": order.round if order else None,
+            "baseline": order.baseline if order else None,
+            "disclosure": order.disclosure if order else None,
+            "package": summary.get("package") or {"name": order.package if order else None},
+            "code_version": self.fingerprint.get("code", __version__),
+            "parameters": {"order_id": entry.id,
+                           "orders_file": self.places(display_path(self.orders.path, self.paths.root))},
+            "inputs": _inputs(entry, self.orders, self.places),
+            "fingerprint": self.fingerprint,
+            "warnings": summary.get("warnings", []),
+            "reconciliation": summary.get("reconciliation", []),  # every row read: kept, or dropped by a named rule
+            "slides": summary.get("slides"),
+            "outputs": outputs,
+            "checksums": checksums(folder, outputs),
+            "timings": {"started": self.started.isoformat(timespec="seconds"), "seconds": seconds, **self.timings},
+        }
+        write_text(folder / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+        return folder, manifest

@@ -17,6 +17,7 @@ from .config import DECK_TEMPLATE, PACKAGE_DIR, REPORT_TEMPLATE_DIR, Paths
 from .errors import KiapError
 from .fileio import sha256_file, sha256_path
 from .orders import OrderEntry, OrdersFile, resolve_spec
+from .roster import cluster_files
 from .spec import SpecError
 
 STATUS_OK = "ok"
@@ -76,6 +77,9 @@ def fingerprint(orders: OrdersFile, entry: OrderEntry, paths: Paths, code: str) 
         if baseline is not None:
             inputs |= {f"baseline.{role}": _digest_of(p) for role, p in baseline.input_paths().items()}
             fields.append(_fields(baseline))
+    # What the order redacts depends on every file its cluster's practices are read from.
+    inputs |= {f"cluster.{role}": _digest_of(p) for role, p in cluster_files(orders, order.cluster).items()
+               if not role.startswith(f"{order.id}.")}
     spec = _spec_digest(order, orders)
     if baseline is not None:
         spec += "+" + _spec_digest(baseline, orders)

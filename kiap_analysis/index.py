@@ -1,10 +1,13 @@
-"""reports/index.html: every order's status, warnings, duration and links, from the manifests."""
+"""reports/index.html: every order's status, warnings, duration and links, from the manifests.
+
+The page is leak-checked before it replaces the old one (``batch``): a hit keeps the old page."""
 
 from __future__ import annotations
 
 import datetime as dt
 import html
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from . import formatting as fmt
@@ -93,5 +96,12 @@ a {{ color: #0B4F6C; }}
 """
 
 
-def write_index(reports: Path, skipped: frozenset[str] | set[str] = frozenset()) -> Path:
-    return write_text(reports / "index.html", index_html(read_manifests(reports), skipped))
+def write_index(reports: Path, skipped: frozenset[str] | set[str] = frozenset(),
+                check: Callable[[str], list] | None = None) -> list:
+    """Rewrite reports/index.html; ``check``: the leak check of the new page's text, whose hits
+    (file and kind, never a value) keep the old page in place. Returns those hits."""
+    page = index_html(read_manifests(reports), skipped)
+    hits = check(page) if check is not None else []
+    if not hits:
+        write_text(reports / "index.html", page)
+    return hits

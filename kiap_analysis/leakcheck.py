@@ -40,10 +40,13 @@ class Hit:
         return f"{self.file}: {self.kind}"
 
 
-def texts(folder: Path) -> Iterator[tuple[str, str]]:
-    """(name, text) of everything readable under ``folder``."""
+def texts(folder: Path, only: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
+    """(name, text) of everything readable under ``folder`` (``only``: of these files)."""
+    wanted = None if only is None else set(only)
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         name = path.relative_to(folder).as_posix()
+        if wanted is not None and name not in wanted:
+            continue
         suffix = path.suffix.lower()
         if suffix in ZIP_SUFFIXES:
             yield from _zip_texts(name, path.read_bytes())
@@ -162,15 +165,16 @@ def order_watchlist(identifiers: dict[str, Iterable[str]], private: Path) -> Wat
 
 
 def scan(folder: Path, literals: dict[str, Iterable[str]], patterns: bool = True,
-         extra: dict[str, str] | None = None, watchlist: Watchlist | None = None) -> list[Hit]:
-    """Hits of identifying data in any file under ``folder`` (and in ``extra`` name -> text):
-    every literal (kind -> values) and, with ``patterns``, whatever ``watchlist`` finds
-    (by default only the shapes: CPR numbers, e-mail addresses, phone numbers, numbers after
-    'ydernr', names written like a practice's)."""
+         extra: dict[str, str] | None = None, watchlist: Watchlist | None = None,
+         only: Iterable[str] | None = None) -> list[Hit]:
+    """Hits of identifying data in any file under ``folder`` (``only``: in these of its files;
+    and in ``extra`` name -> text): every literal (kind -> values) and, with ``patterns``,
+    whatever ``watchlist`` finds (by default only the shapes: CPR numbers, e-mail addresses,
+    phone numbers, numbers after 'ydernr', names written like a practice's)."""
     wanted = {kind: sorted({_fold(v).strip() for v in values if v and v.strip()}) for kind, values in literals.items()}
     watch = (watchlist or Watchlist()) if patterns else None
     hits: list[Hit] = []
-    sources = list(texts(folder)) + list((extra or {}).items())
+    sources = list(texts(folder, only)) + list((extra or {}).items())
     for name, text in sources:
         found = list(dict.fromkeys(KIND_LABELS[f.kind] for f in watch.find(text))) if watch else []
         folded = _fold(text)

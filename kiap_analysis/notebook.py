@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -21,10 +22,15 @@ from .analysis import OrderAnalysis, analyse_order, processed_tables
 from .config import SUMMARY_MIMETYPE, Paths
 from .content import Content, build_content
 from .deck import write_deck
+from .errors import InputError, KiapError
 from .fileio import write_bytes, write_csv, write_text
+from .identifiers import Watchlist
 from .letters import practice_letters
+from .orders import load_orders
+from .places import PLACES, Places, known_watchlist, order_places, write_places_log
 from .privacy import safe_table, suppress_small_base, suppress_small_change
-from .pseudonyms import load_key
+from .pseudonyms import load_key, registered_ydernumre
+from .redaction import Redactor
 
 RATE_TABLE_COLUMNS = ["practice", "offer", "referrals", "rate_per_1000", "ci_low", "ci_high", "expected", "funnel",
                       "funnel_adjusted"]
@@ -36,7 +42,11 @@ class OrderRun:
     def __init__(self, order_id: str, orders_file: str | Path, output_dir: str | Path):
         self.paths = Paths.current()
         self.out = Path(output_dir) / order_id
-        self.analysis: OrderAnalysis = analyse_order(orders_file, order_id, self.paths)
+        try:
+            self.analysis: OrderAnalysis = analyse_order(orders_file, order_id, self.paths)
+        except InputError as exc:  # its message is published (manifest, run.log, index)
+            raise published_input_error(exc, Path(orders_file), order_id, self.paths) from exc
+        write_places_log(self.paths.private, order_id, self.analysis.places)
         self.content: Content = build_content(self.analysis)
 
     def show_title(self) -> None:
@@ -91,7 +101,8 @@ class OrderRun:
             "warnings": [str(w) for w in self.analysis.warnings],
             "slides": _slide_count(self.out / "deck.pptx"),
             "outputs": sorted(written),
-            "reconciliation": [r.reconciliation.to_dict() for r in (self.analysis.current, self.analysis.baseline)
+            "reconciliation": [_texts_mapped(r.reconciliation.to_dict(), self.analysis.published)
+                               for r in (self.analysis.current, self.analysis.baseline)
                                if r is not None and r.reconciliation is not None],
         }
         display({SUMMARY_MIMETYPE: summary, "text/plain": f"{len(written)} filer skrevet"}, raw=True)
@@ -107,7 +118,8 @@ class OrderRun:
         return folder / f"{self.analysis.order.id}.identifiers.json"
 
     def _write_identifiers(self) -> None:
-        found = {kind: sorted(values) for kind, values in self.analysis.identifiers.items()}
+        found: dict = {kind: sorted(values) for kind, values in self.analysis.identifiers.items()}
+        found[PLACES] = self.analysis.places.pairs()  # the batch names the inputs in the manifest the same way
         write_text(self.identifiers_path(), json.dumps(found, ensure_ascii=False))
 
     def _write_letters(self) -> None:
@@ -126,6 +138,39 @@ class OrderRun:
         folder = self.paths.processed / self.analysis.order.id
         for name, table in processed_tables(self.analysis, key).items():
             write_bytes(folder / f"{name}.parquet", _parquet(table))
+
+
+def _texts_mapped(value, publish):
+    """Parsed JSON with every string as it may be published."""
+    if isinstance(value, dict):
+        return {k: _texts_mapped(v, publish) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_texts_mapped(v, publish) for v in value]
+    return publish(value) if isinstance(value, str) else value
+
+
+def published_input_error(exc: InputError, orders_file: Path, order_id: str, paths: Paths) -> InputError:
+    """An order's input problems as they may be published: input file and sheet names that hold
+    an identifier replaced (``places``; the real ones in the private log), identifiers redacted.
+    The order's analysis stopped, so what is known of it without its survey is used."""
+    try:
+        orders = load_orders(orders_file)
+        order = orders.order(order_id)
+        watch = known_watchlist(orders, order, registered_ydernumre(paths.private))
+        places = order_places(orders.path, _rounds(orders, order), watch)
+    except (KiapError, OSError, ValueError):
+        watch, places = Watchlist(), Places()
+    write_places_log(paths.private, order_id, places)
+    redact = Redactor(watch.ydernumre, watch.names, watch.public, watch.register)
+    problems = [places.problem(p) for p in exc.problems]
+    problems = [replace(p, file=redact(p.file), message=redact(p.message), fix=redact(p.fix),
+                        sheet=p.sheet and redact(p.sheet), column=p.column and redact(p.column)) for p in problems]
+    return InputError(problems, exc.reconciliations)
+
+
+def _rounds(orders, order) -> list:
+    baseline = next((e.order for e in orders.entries if order.baseline and e.id == order.baseline and e.order), None)
+    return [order] + ([baseline] if baseline is not None else [])
 
 
 def _parquet(table: pd.DataFrame) -> bytes:

@@ -10,7 +10,7 @@ import datetime as dt
 import errno
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +24,11 @@ ORDER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 KNOWN_FIELDS = {
     "id", "cluster", "municipality", "package", "round", "baseline", "survey", "invited",
     "referrals", "listed_patients", "period", "questions", "survey_map", "template", "names",
-    "respondent_id", "survey_language", "accept_loss",
+    "respondent_id", "survey_language", "accept_loss", "disclosure",
 }  # fmt: skip
 SURVEY_LANGUAGES = ("da", "en", "de", "no", "sv")
+DISCLOSURES = ("standard", "strict")  # what the referral figures publish (docs/privacy.md)
+ALL_CLUSTERS = "*"  # ``practices: <file>``: one roster for every cluster of the orders file
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,11 @@ class Order:
     respondent_id: str | None = None  # the export's column that identifies respondents, or 'none'
     survey_language: str | None = None  # which SurveyXact files of several to read (da, en, de, no, sv)
     accept_loss: Mapping[str, str] = field(default_factory=dict)  # data-loss rule -> why it is accepted
+    disclosure: str = "standard"  # standard | strict: what the referral figures publish (docs/privacy.md)
+
+    @property
+    def is_strict(self) -> bool:
+        return self.disclosure == "strict"
 
     @property
     def is_follow_up(self) -> bool:
@@ -118,6 +125,16 @@ class OrdersFile:
     path: Path
     entries: tuple[OrderEntry, ...]
     catalogue_dirs: tuple[Path, ...] = ()
+    # ``practices:``: cluster (or ALL_CLUSTERS) -> its roster of practices (ydernummer, name), for redaction
+    rosters: Mapping[str, Path] = field(default_factory=dict)
+
+    def roster(self, cluster: str) -> Path | None:
+        """The cluster's roster file (``practices:``), if the orders file names one."""
+        return self.rosters.get(cluster) or self.rosters.get(ALL_CLUSTERS)
+
+    def cluster_orders(self, cluster: str) -> list[Order]:
+        """Every usable-or-not order of the cluster that the file could parse."""
+        return [e.order for e in self.entries if e.order is not None and e.order.cluster == cluster]
 
     def entry(self, order_id: str) -> OrderEntry:
         for entry in self.entries:
@@ -182,6 +199,10 @@ def load_orders(path: Path | str) -> OrdersFile:
             raise OrdersFileError(f"{path}: catalogue folder '{raw['catalogue']}' does not exist")
         catalogue_dirs = (folder,)
     entries = [_parse_entry(item, i, path, base_dir) for i, item in enumerate(raw["orders"])]
+    rosters, roster_problems = _rosters(raw.get("practices"), raw.get("__lines__", {}).get("practices"), path,
+                                        base_dir, {e.order.cluster for e in entries if e.order is not None})
+    entries = [_with_problems(e, roster_problems.get(e.order.cluster if e.order else "", [])
+                              + roster_problems.get(ALL_CLUSTERS, [])) for e in entries]
     ids = [e.id for e in entries]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
@@ -189,7 +210,44 @@ def load_orders(path: Path | str) -> OrdersFile:
             f"{path}: order ids must be unique, found {', '.join(duplicates)} more than once "
             "(each id names its output folder reports/<id>/)"
         )
-    return OrdersFile(path=path, entries=tuple(entries), catalogue_dirs=catalogue_dirs)
+    return OrdersFile(path=path, entries=tuple(entries), catalogue_dirs=catalogue_dirs, rosters=rosters)
+
+
+def _with_problems(entry: OrderEntry, problems: list[Problem]) -> OrderEntry:
+    return replace(entry, problems=entry.problems + tuple(problems)) if problems else entry
+
+
+def _rosters(raw: Any, line: int | None, path: Path, base_dir: Path,
+             clusters: set[str]) -> tuple[dict[str, Path], dict[str, list[Problem]]]:
+    """``practices:``: a roster file for every cluster, or a mapping cluster -> roster file.
+
+    A roster that cannot be found fails the orders of its cluster (their practices could not
+    be redacted); a cluster no order has is an error of the whole file (a misspelt cluster's
+    practices would silently not be redacted)."""
+    if raw is None:
+        return {}, {}
+    fix = "write practices: <file>, or practices: {<cluster>: <file>, ...} (see docs/input-formats.md)"
+    if isinstance(raw, str):
+        raw = {ALL_CLUSTERS: raw}
+    if not isinstance(raw, dict):
+        raise OrdersFileError(f"{path}: practices: must be a roster file or a mapping cluster -> roster file; {fix}")
+    lines = raw.get("__lines__", {})
+    rosters: dict[str, Path] = {}
+    problems: dict[str, list[Problem]] = {}
+    for cluster, value in _strip_lines(raw).items():
+        cluster = str(cluster).strip()
+        if cluster != ALL_CLUSTERS and cluster not in clusters:
+            raise OrdersFileError(f"{path}: practices: names the cluster '{cluster}', which no order has; "
+                                  "spell it as the orders' cluster: does")
+        if not isinstance(value, str) or not value.strip():
+            raise OrdersFileError(f"{path}: practices: the roster of '{cluster}' is not a file name; {fix}")
+        resolved, message, fix_ = _input_path(base_dir, value.strip(), path.name)
+        if message:
+            problems.setdefault(cluster, []).append(Problem(str(path), f"practices: {message}", fix_,
+                                                            line=lines.get(cluster, line), column="practices"))
+        elif resolved is not None:
+            rosters[cluster] = resolved
+    return rosters, problems
 
 
 def _parse_entry(item: Any, index: int, path: Path, base_dir: Path) -> OrderEntry:
@@ -267,6 +325,16 @@ def _parse_entry(item: Any, index: int, path: Path, base_dir: Path) -> OrderEntr
                 "write the language the SurveyXact files are named for, e.g. survey_language: da")
         language = None
     accept_loss = _accept_loss(item.get("accept_loss"), problem)
+    disclosure = text("disclosure", required=False).casefold() or "standard"
+    if disclosure not in DISCLOSURES:
+        problem("disclosure", f"disclosure '{disclosure}' is not one of {', '.join(DISCLOSURES)}",
+                "write disclosure: standard (the default) or disclosure: strict (see docs/privacy.md)")
+        disclosure = "standard"
+    for key in ("cluster", "municipality"):
+        kinds = _identifier_kinds(text(key, required=False))
+        if kinds:
+            problem(key, f"'{key}' holds what looks like {' and '.join(kinds)}: it is printed on every slide "
+                    "and report", f"write the {key}'s name only (the name is published as written)")
 
     order = Order(
         id=order_id,
@@ -290,6 +358,7 @@ def _parse_entry(item: Any, index: int, path: Path, base_dir: Path) -> OrderEntr
         respondent_id=text("respondent_id", required=False) or None,
         survey_language=language,
         accept_loss=accept_loss,
+        disclosure=disclosure,
     )
     if order.package.endswith((".yaml", ".yml")):  # a spec file beside the orders file
         _, message, fix = _input_path(base_dir, order.package, path.name)
@@ -298,6 +367,16 @@ def _parse_entry(item: Any, index: int, path: Path, base_dir: Path) -> OrderEntr
     if order.survey is None and "survey" not in item:
         problem("survey", "'survey' is missing", f"add 'survey:' with the survey export of order {order_id}")
     return OrderEntry(id=order_id, index=index, order=order, problems=tuple(problems))
+
+
+def _identifier_kinds(text: str) -> list[str]:
+    """The kinds of identifier a name of the orders file holds (CPR, e-mail, phone, ydernummer):
+    the cluster's and municipality's names are published as written, so they may hold none."""
+    from .identifiers import Watchlist
+
+    labels = {"cpr": "a CPR number", "email": "an e-mail address", "phone": "a phone number",
+              "ydernummer": "a ydernummer"}
+    return sorted({labels[f.kind] for f in Watchlist().find(text) if f.kind in labels})
 
 
 def _input_path(base_dir: Path, value: str, orders_name: str) -> tuple[Path | None, str, str]:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from .config import Settings
 from .errors import KiapError, Problem
+from .shown import render
 
 if TYPE_CHECKING:  # the readers' and the cleaning's results (no import at run time: they import this module)
     from .clean.survey import CleanSurvey
@@ -83,7 +84,8 @@ class Drop:
     file: str
     rows: tuple[int, ...]  # spreadsheet rows (1 is the file's first line)
     answers: int | None = None  # answer cells, where a rule drops answers rather than rows
-    value: str = ""  # the answer left out ('Måske'); never in the manifest
+    value: str = ""  # the answer left out, when a message may quote it (``shown.safe``); never in the manifest
+    kind: str = ""  # what kind of value the answers left out are (``shown.KINDS``), where a drop has values
     columns: tuple[str, ...] = ()  # the export's headers it is in
     column: str | None = None  # the spreadsheet column, for a message's place
     sheet: str | None = None
@@ -94,12 +96,12 @@ class Drop:
 
     @property
     def detail(self) -> str:
-        """"'Måske' in column 'q1'", or "answers in 'spm1', 'b_1_1'"."""
-        return _detail(self, "'{}' in column '{}'", "answers in ")
+        """"'Enig' in column 'q1'", "text in column 'q1'", or "answers in 'spm1', 'b_1_1'"."""
+        return _detail(self, "{} in column '{}'", "answers in ")
 
     @property
     def detail_da(self) -> str:
-        return _detail(self, "'{}' i kolonne '{}'", "svar i ")
+        return _detail(self, "{} i kolonne '{}'", "svar i ", danish=True)
 
     def rows_text(self) -> str:
         """'row 5', 'rows 5, 9', 'rows 1, 2, ... and 3 more'."""
@@ -211,9 +213,9 @@ class Reconciliation:
         return out
 
 
-def _detail(drop: Drop, value: str, columns: str) -> str:
-    if drop.value:
-        return value.format(drop.value, drop.columns[0] if drop.columns else "")
+def _detail(drop: Drop, value: str, columns: str, danish: bool = False) -> str:
+    if drop.value or drop.kind:
+        return value.format(render(drop.value, drop.kind, danish), drop.columns[0] if drop.columns else "")
     if drop.columns:
         shown = ", ".join(f"'{c}'" for c in drop.columns[:8])
         return columns + shown + (" ..." if len(drop.columns) > 8 else "")
@@ -270,7 +272,8 @@ def survey_account(ingest: SurveyIngest, clean: CleanSurvey, tables: Mapping[str
     questions = []
     for question in spec.questions:
         left = tuple(Drop("unknown_answer", ingest.data_file or ingest.file, item.rows, answers=len(item.rows),
-                          value=item.value, columns=(item.column,), column=item.letter, sheet=ingest.data_sheet)
+                          value=item.value, kind=item.kind, columns=(item.column,), column=item.letter,
+                          sheet=ingest.data_sheet)
                      for item in ingest.left_out if item.question_id == question.id)
         table = tables.get(question.id)
         base = int(table["base"].min()) if table is not None and len(table) else len(free_text.get(question.id, []))

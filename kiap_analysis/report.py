@@ -209,7 +209,7 @@ def _drop_note(drop: reconcile.Drop, rec: reconcile.Reconciliation, redact) -> s
 def account_html(account: reconcile.Account, rec: reconcile.Reconciliation, redact) -> str:
     """One input's reconciliation: the chain of counts with each drop, its rule and rows."""
     title = reconcile.SOURCES[account.source][1]
-    files = ", ".join(f"{esc(f)} ({fmt.number(n)} rækker)" for f, n in account.inputs)
+    files = ", ".join(f"{esc(redact(f))} ({fmt.number(n)} rækker)" for f, n in account.inputs)
     rows = []
     for i, stage in enumerate(account.stages):
         for drop in stage.drops:
@@ -221,8 +221,8 @@ def account_html(account: reconcile.Account, rec: reconcile.Reconciliation, reda
         label = reconcile.STAGES[stage.key][1]
         rows.append((mark + label[:1].upper() + label[1:], fmt.number(stage.count), _parts_da(stage.parts), ""))
     ledger = table_html(pd.DataFrame(rows, columns=["Trin", "Antal", "Heraf / bemærkning", "Rækker i filen"]))
-    parts = [f"<h4>{esc(title)}: {esc(account.file)}</h4>",
-             f"<p class='kiap-files'>{esc(account.form)}. Læst: {files}.</p>", ledger]
+    parts = [f"<h4>{esc(title)}: {esc(redact(account.file))}</h4>",
+             f"<p class='kiap-files'>{esc(redact(account.form))}. Læst: {files}.</p>", ledger]
     if account.questions:
         questions = pd.DataFrame([
             (q.question_id, q.title, fmt.number(q.answers_read), fmt.number(q.base),
@@ -257,10 +257,10 @@ def _round_data(rnd: RoundResult, heading: str, redact) -> str:
 
 def data_section_html(analysis: OrderAnalysis) -> str:
     parts = ["<h2>Om data</h2>"]
-    parts.append(_round_data(analysis.current, f"Denne runde ({analysis.current.label})", analysis.redactor))
+    parts.append(_round_data(analysis.current, f"Denne runde ({analysis.current.label})", analysis.published))
     if analysis.baseline is not None:
         parts.append(_round_data(analysis.baseline, f"Baseline ({analysis.baseline.label}), "
-                                                    f"ordre {analysis.baseline.order.id}", analysis.redactor))
+                                                    f"ordre {analysis.baseline.order.id}", analysis.published))
     warnings = analysis.warnings
     parts.append("<h3>Advarsler</h3>")
     if warnings:

@@ -105,7 +105,7 @@ def test_english_and_swedish_status_labels(tmp_path, spec, labels):
     assert ingest.responses["is_complete"].sum() == 4 and (ingest.responses["status"] == "partial").sum() == 2
 
 
-def test_an_unknown_status_label_is_an_error_naming_it(tmp_path, spec):
+def test_an_unknown_status_label_is_an_error_naming_its_place(tmp_path, spec):
     labels = ["Neu", "Versendet", "Teilweise beantwortet", "Erledigt", "Abgebrochen"]
     with pytest.raises(InputError) as info:
         read_survey(sx_export.write_csv_folder(tmp_path / "x", "utf-16", "\t", status_labels=labels), spec,
@@ -113,9 +113,11 @@ def test_an_unknown_status_label_is_an_error_naming_it(tmp_path, spec):
     problems = info.value.problems
     # the columns of the statuses ticked: stato_4 (T) and stato_3 (S)
     assert [(p.file, p.row, p.column) for p in problems] == [("x/dataset.csv", 2, "T"), ("x/dataset.csv", 6, "S")]
-    assert problems[0].message == ("status 'Erledigt' (4 row(s)) is not a status the workbook knows, so it cannot "
+    # the label is a cell of the export: its place and kind, never its text
+    assert problems[0].message == ("a status (text) in 4 row(s) is not a status the workbook knows, so it cannot "
                                    "tell completed from partial responses")
-    assert problems[1].message.startswith("status 'Teilweise beantwortet' (2 row(s))")
+    assert problems[1].message.startswith("a status (text) in 2 row(s)")
+    assert not [p for p in problems if "Erledigt" in str(p) or "Teilweise beantwortet" in str(p)]
     assert "Abgeschlossen" in problems[0].fix  # the labels it knows
 
 
@@ -124,8 +126,11 @@ def test_plain_table_status_values(tmp_path, tiny_spec):
     ingest = read_survey(write(tmp_path / "s.csv", text), tiny_spec)
     assert ingest.responses["is_complete"].tolist() == [True, False, False, True]
     assert ingest.responses["status"].tolist() == ["completed", "partial", "", "completed"]
-    with pytest.raises(InputError, match=r"row 3, column 'B': status 'måske' \(1 row\(s\)\) is not understood"):
+    with pytest.raises(InputError, match=r"row 3, column 'B': a status \(text\) in 1 row\(s\) is not understood"):
         read_survey(write(tmp_path / "t.csv", "Respondent;Status;q1\n1;Gennemført;Enig\n2;måske;Enig\n"), tiny_spec)
+    # a short code is quoted: it holds no identifier
+    with pytest.raises(InputError, match=r"a status \('7'\) in 2 row\(s\)"):
+        read_survey(write(tmp_path / "u.csv", "Respondent;Status;q1\n1;7;Enig\n2;7;Enig\n"), tiny_spec)
 
 
 # ------------------------------------------------------------------ several structure files
@@ -211,5 +216,6 @@ def test_multi_choice_cells_split_on_the_labels_first(tmp_path):
     assert frame["q1.akut"].tolist() == [False, False, True, False, False]
     [left] = ingest.left_out
     # row 6: the cell of row 5 spans two lines of the file, but is one spreadsheet row
-    assert (left.question_id, left.value, left.rows, left.letter) == ("q1", "Posten", (6,), "B")
+    # 'Posten' is no word of the package: the reconciliation keeps its kind, not its text
+    assert (left.question_id, left.value, left.kind, left.rows, left.letter) == ("q1", "", "text", (6,), "B")
     assert ingest.answer_cells == {"q1": 5}

@@ -30,8 +30,9 @@ def test_columns_by_id_with_flags(tmp_path, tiny_spec):
     assert frame["q3"].tolist() == ["Fin dialog", None, None, None]
     assert "Navn" in ingest.ignored_columns and "E-mail" in ingest.ignored_columns
     assert not any("anna" in str(v).lower() for v in frame.to_numpy().ravel())
-    warning = next(w for w in ingest.warnings if "Måske" in w.message)
+    warning = next(w for w in ingest.warnings if "match no answer" in w.message)
     assert warning.severity == "warning" and warning.column == "E" and warning.row == 5
+    assert warning.message.startswith("1 answer(s) (text) in column 'q1'") and "Måske" not in str(warning)
     assert ingest.form == "plain table (CSV, utf-8, ';')"
 
 
@@ -81,7 +82,8 @@ def test_mojibake_is_an_error_naming_the_cell(tmp_path, tiny_spec):
         read_survey(path, tiny_spec)
     problem = info.value.problems[0]
     assert (problem.row, problem.column) == (2, "C")
-    assert "Ã¦" in problem.message and "UTF-8" in problem.fix
+    assert "garbled characters" in problem.message and "UTF-8" in problem.fix
+    assert "Kr" not in problem.message  # the cell's text is not quoted
 
 
 def test_no_question_columns_is_an_error(tmp_path, tiny_spec):

@@ -118,7 +118,7 @@ def test_survey_map_overrides_and_unknown_codes_warn(tmp_path, spec):
     ingest = read_survey(folder, spec)
     assert ingest.unmapped_questions == ["q1"]
     assert any("q1" in w.message and w.severity == "warning" for w in ingest.warnings)
-    unknown = next(w for w in ingest.warnings if "unknown code '7'" in w.message)
+    unknown = next(w for w in ingest.warnings if "unknown code ('7')" in w.message)  # a short code is quoted
     assert (unknown.row, unknown.column) == (2, "O")  # A id, B s_1, C-F s_2_*, G s_3, H-N v_7_*
     mapped = read_survey(folder, spec, survey_map={"q1": "s_1"})
     assert mapped.unmapped_questions == []

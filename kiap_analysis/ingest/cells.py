@@ -1,10 +1,14 @@
-"""Cell parsers for the municipality's spreadsheets: counts, ydernumre, dates, total rows."""
+"""Cell parsers for the municipality's spreadsheets: counts, ydernumre, dates, total rows.
+
+A cell that cannot be read is named by its kind, never its content (``shown``): the caller
+adds its place."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 
+from ..shown import describe
 from .tables import cell_text
 
 YDERNUMMER_DIGITS = 6
@@ -13,20 +17,25 @@ _DATE_FORMATS = ("%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%y", "%d.%m.%y", "%Y
 
 
 class CellError(ValueError):
-    """A cell that cannot be read; the message says what was expected."""
+    """A cell that cannot be read; the message says what was expected and what kind of value
+    the cell holds, never the value."""
+
+
+def _got(value: object) -> str:
+    return describe(value)  # its kind ('text'), or an Excel error value ('#DIV/0!')
 
 
 def parse_count(value: object) -> int:
     """A count: Excel number, '1.234' (Danish thousands), '1 234', blank -> 0."""
     if isinstance(value, bool):
-        raise CellError(f"expected a number, got {value!r}")
+        raise CellError(f"expected a number, got {_got(value)}")
     if isinstance(value, int):
         count = value
     elif isinstance(value, float):
         if value != value:  # NaN: a blank cell
             return 0
         if not value.is_integer():
-            raise CellError(f"expected a whole number, got {value}")
+            raise CellError(f"expected a whole number, got {_got(value)}")
         count = int(value)
     else:
         text = cell_text(value).replace("\u00a0", " ").strip()
@@ -40,10 +49,10 @@ def parse_count(value: object) -> int:
         elif re.fullmatch(r"\d+[.,]0+", compact):
             compact = re.split(r"[.,]", compact)[0]
         if not compact.isdigit():
-            raise CellError(f"expected a whole number, got '{text}'")
+            raise CellError(f"expected a whole number, got {_got(text)}")
         count = int(compact)
     if count < 0:
-        raise CellError(f"a count cannot be negative ({count})")
+        raise CellError("a count cannot be negative")
     return count
 
 
@@ -77,4 +86,4 @@ def parse_date(value: object) -> dt.date:
             return dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise CellError(f"expected a date (e.g. 31-12-2025), got '{cell_text(value)}'")
+    raise CellError(f"expected a date (e.g. 31-12-2025), got {_got(value)}")

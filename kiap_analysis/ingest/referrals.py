@@ -221,6 +221,7 @@ def read_referrals(path: Path, offers: Sequence[Offer], period: Period | None, l
     dropped: list[tuple[int, str]] = []
     names: dict[str, str] = {}
     seen: dict[tuple[str, str], int] = {}  # (ydernummer, offer as written) -> first row
+    first_seen: dict[str, tuple[int, int]] = {}  # an offer cell's text -> (row, column) it first stands in
     rows_read = 0
 
     def column_name(pos: int) -> str:
@@ -260,6 +261,7 @@ def read_referrals(path: Path, offers: Sequence[Offer], period: Period | None, l
                 dropped.append((row_pos + 1, "no offer"))
                 continue
             cells = [(columns.count, offer_name)]
+            first_seen.setdefault(offer_name.strip(), (row_pos, columns.offer))
             repeat_key = (ydernummer, OfferMatcher.key(offer_name))
         elif shape.startswith("bred"):
             cells = list(columns.offers)
@@ -279,9 +281,10 @@ def read_referrals(path: Path, offers: Sequence[Offer], period: Period | None, l
                 dropped.append((row_pos + 1, "no offer"))
                 continue
             records.append((ydernummer, cell_text(row.iloc[columns.offer]), 1))
+            first_seen.setdefault(cell_text(row.iloc[columns.offer]), (row_pos, columns.offer))
         if repeat_key is not None and ydernummer:
             if repeat_key in seen:
-                what = f" for offer '{cells[0][1]}'" if shape.startswith("lang") else ""
+                what = " for the same offer" if shape.startswith("lang") else ""
                 problems.append(table.problem(
                     f"the practice already has a row{what} (row {seen[repeat_key]}): a repeated row would be "
                     "added up", "keep one row per practice" + (" and offer" if what else "") + ", with the "
@@ -304,10 +307,8 @@ def read_referrals(path: Path, offers: Sequence[Offer], period: Period | None, l
     raw_offers = counts["offer"].astype(str)
     matched = raw_offers.map(lambda name: matcher.match(name) or name.strip())
     unknown = sorted({name for name in matched if name and not matcher.match(name)})
-    warnings = [table.problem(
-        f"offer '{name}' is not one of the package's offers; it is shown under its own name",
-        "add the name to the offer's aliases in the package spec if it is one of them",
-        severity="warning") for name in unknown]
+    wide = {header.strip(): pos for pos, header in columns.offers}
+    warnings = [_unknown_offer(table, name, first_seen.get(name), wide.get(name), header_row) for name in unknown]
     warnings += [table.problem(f"column '{name}' holds no counts and is not read",
                                "remove it, or make it one offer's counts", row=header_row,
                                severity="warning") for name in ignored_columns]
@@ -316,6 +317,20 @@ def read_referrals(path: Path, offers: Sequence[Offer], period: Period | None, l
     return ReferralIngest(counts=counts, file=label, shape=shape, rows_read=rows_read,
                           warnings=warnings, unknown_offers=unknown, dropped=dropped,
                           practice_names=names, errors=problems, error_rows=_data_rows(problems, header_row))
+
+
+def _unknown_offer(table: RawTable, name: str, cell: tuple[int, int] | None, column: int | None,
+                   header_row: int) -> Problem:
+    """An offer the package does not know: a column header (wide shape) is named, an offer cell
+    only by its place (it is data); either way the slides show it under the file's name."""
+    fix = "add the name to the offer's aliases in the package spec if it is one of them"
+    if column is not None:
+        return table.problem(f"column '{name}' names no offer of the package; it is shown under its own name", fix,
+                             row=header_row, column=column_letter(column), severity="warning")
+    row, pos = cell if cell is not None else (None, None)
+    return table.problem("an offer in the file (text) is not one of the package's offers; it is shown on the "
+                         "slides under the name the file gives it (first in this row)", fix, row=row,
+                         column=None if pos is None else column_letter(pos), severity="warning")
 
 
 @dataclass
@@ -400,3 +415,45 @@ def read_listed_patients(path: Path, label: str, collect: bool = False) -> Liste
 def _data_rows(problems: list[Problem], header_row: int) -> int:
     """How many rows below the header (0-based ``header_row``) the problems name."""
     return len({p.row for p in problems if p.row is not None and p.row > header_row + 1})
+
+
+@dataclass
+class RosterIngest:
+    """A cluster's roster (``practices:`` in the orders file): its practices' ydernumre and names,
+    read only to redact them and to check the outputs against them."""
+
+    ydernumre: set[str]
+    names: set[str]
+    file: str
+    errors: list[Problem] = field(default_factory=list)
+
+
+def _roster_header(table: RawTable) -> tuple[int, int, int | None]:
+    """(header row, practice column, name column or None)."""
+    for row in range(min(HEADER_SCAN_ROWS, len(table.cells))):
+        keys = [normalise(cell_text(v)) for v in table.cells.iloc[row]]
+        practice, name = _practice_columns(keys)
+        if practice is not None and (name is not None or "yder" in keys[practice]):
+            return row, practice, name
+    raise InputError(table.problem(
+        "no header row with a practice column (ydernummer) was found",
+        "give the roster a header row such as 'Ydernummer | Praksisnavn'"))
+
+
+@guarded
+def read_roster(path: Path, label: str) -> RosterIngest:
+    """Every practice of a roster; a cell that is no ydernummer is an error (by its place)."""
+    table, (header_row, practice, name) = first_sheet_with(path, label, _roster_header)
+    ydernumre, names, problems = set(), set(), []
+    for row_pos in range(header_row + 1, len(table.cells)):
+        row = table.cells.iloc[row_pos]
+        if all(cell_text(v) == "" for v in row) or is_total_label(row.iloc[practice]):
+            continue
+        if name is not None and cell_text(row.iloc[name]):
+            names.add(cell_text(row.iloc[name]))
+        try:
+            ydernumre.add(parse_ydernummer(row.iloc[practice]))
+        except CellError as exc:
+            problems.append(table.problem(str(exc), "write the practice's 6-digit ydernummer", row=row_pos,
+                                          column=column_letter(practice)))
+    return RosterIngest(ydernumre, names, label, problems)

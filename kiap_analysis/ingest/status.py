@@ -3,7 +3,7 @@
 SurveyXact's ``statoverall`` question has five fixed statuses (choiceValue 1-5: new,
 distributed, partially completed, completed, dropped out) whose labels follow the language
 the survey was exported in. Labels are compared after ``normalise`` (case, spaces, trailing
-punctuation). A label no list knows is an error naming it (see ``unknown_status_problem``),
+punctuation). A label no list knows is an error naming its place (see ``unknown_status_problem``),
 never a silent "not completed".
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ..errors import Problem
 from ..responses import normalise
+from ..shown import render
 
 NEW, DISTRIBUTED, PARTIAL, COMPLETED, DROPPED_OUT = "new", "distributed", "partial", "completed", "dropped_out"
 NO_STATUS = ""  # no status column, or a blank cell
@@ -75,10 +76,11 @@ def known_labels() -> str:
                      for language, labels in SURVEYXACT_LABELS.items())
 
 
-def unknown_status_problem(file: str, label: str, rows: list[int], column: str | None,
+def unknown_status_problem(file: str, label: tuple[str, str], rows: list[int], column: str | None,
                            sheet: str | None = None) -> Problem:
-    """The error for a status label no list knows (``rows`` are spreadsheet rows)."""
-    return Problem(file, f"status '{label}' ({len(rows)} row(s)) is not a status the workbook knows, so it "
-                   "cannot tell completed from partial responses", "export the survey in Danish, Norwegian, "
+    """The error for a status label no list knows (``label``: ``shown.token`` of it, so a
+    label is quoted only when it is a short code; ``rows`` are spreadsheet rows)."""
+    return Problem(file, f"a status ({render(*label)}) in {len(rows)} row(s) is not a status the workbook knows, "
+                   "so it cannot tell completed from partial responses", "export the survey in Danish, Norwegian, "
                    "Swedish, English or German (known labels: " + known_labels() + "), or add the label to "
                    "kiap_analysis/ingest/status.py", sheet=sheet, row=rows[0], column=column)

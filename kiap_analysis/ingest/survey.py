@@ -19,9 +19,10 @@ class LeftOut:
 
     question_id: str
     column: str  # the export's header
-    value: str
+    value: str  # the answer when a message may quote it (``shown.safe``), else ''
     rows: tuple[int, ...]  # spreadsheet rows
     letter: str = ""  # the spreadsheet column
+    kind: str = "text"  # what kind of value it is (``shown.KINDS``)
 
 
 @dataclass

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..errors import InputError, Problem
 from ..responses import build_responses, normalise
+from ..shown import package_words, render, token
 from ..spec import PackageSpec
 from .status import COMPLETED, NO_STATUS, plain_status
 from .survey import EMAIL_HEADERS, LeftOut, SurveyIngest, link_key, uncounted_rows
@@ -166,17 +167,20 @@ def read_plain_table(
         records.append(record)
 
     if bad_status:
+        statuses = {}  # the same shown form: one problem (a value is quoted only when safe)
+        for value, rows in bad_status.items():
+            statuses.setdefault(token(value), []).extend(rows)
         raise InputError([table.problem(
-            f"status '{value}' ({len(rows)} row(s)) is not understood, so completed and partial responses "
-            "cannot be told apart", "write 'gennemført' / 'delvis' (or 1 / 0), or a SurveyXact status such as "
-            "'Gennemført', 'Nogen svar', 'Distribueret'", row=rows[0] - 1, column=column_letter(status_col))
-            for value, rows in bad_status.items()])
+            f"a status ({render(*shown)}) in {len(rows)} row(s) is not understood, so completed and partial "
+            "responses cannot be told apart", "write 'gennemført' / 'delvis' (or 1 / 0), or a SurveyXact status "
+            "such as 'Gennemført', 'Nogen svar', 'Distribueret'", row=min(rows) - 1, column=column_letter(status_col))
+            for shown, rows in statuses.items()])
     left_out = []
-    for (pos, bad), rows in unknown.items():
+    for (pos, shown), rows in by_shown(unknown, package_words(spec)).items():
         qid = matches[pos].question.id
-        left_out.append(LeftOut(qid, headers[pos], bad, tuple(rows), column_letter(pos)))
+        left_out.append(LeftOut(qid, headers[pos], shown[0], tuple(rows), column_letter(pos), shown[1]))
         warnings.append(table.problem(
-            f"{len(rows)} answer(s) '{bad}' in column '{headers[pos]}' match no answer of the "
+            f"{len(rows)} answer(s) ({render(*shown)}) in column '{headers[pos]}' match no answer of the "
             "question and are left out",
             "correct the answer text, or add it to the question's scale/options in the spec",
             row=rows[0] - 1, column=column_letter(pos), severity="warning"))
@@ -195,6 +199,16 @@ def read_plain_table(
         id_column=headers[id_col] if id_col is not None else None, answer_cells=answer_cells, left_out=left_out,
         answered_elsewhere=uncounted_rows(elsewhere, left_out),
     )
+
+
+def by_shown(unknown: dict[tuple[int, str], list[int]],
+              known: frozenset[str]) -> dict[tuple[int, tuple[str, str]], list[int]]:
+    """Left-out answers per column and as a message may show them (``shown.token``): answers
+    that show the same ('text') are one entry, their rows in order."""
+    found: dict[tuple[int, tuple[str, str]], list[int]] = {}
+    for (pos, bad), rows in unknown.items():
+        found.setdefault((pos, token(bad, known)), []).extend(rows)
+    return {key: sorted(rows) for key, rows in found.items()}
 
 
 def _convert(match: ColumnMatch, value: str):

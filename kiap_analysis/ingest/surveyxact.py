@@ -30,6 +30,7 @@ import pandas as pd
 
 from ..errors import InputError, Problem
 from ..responses import build_responses, normalise, normalise_question, question_slots
+from ..shown import describe, package_words, render
 from ..spec import Choice, PackageSpec, Question
 from .status import COMPLETED, NEW, NO_STATUS, surveyxact_status, unknown_status_problem
 from .survey import EMAIL_HEADERS, LeftOut, SurveyIngest, link_key, uncounted_rows
@@ -41,7 +42,7 @@ from .survey_columns import (
     parse_flag,
     personal_value,
 )
-from .survey_table import id_problem
+from .survey_table import by_shown, id_problem
 from .tables import RawTable, cell_text, column_letter, excel_sheets, read_excel_sheet, read_text_table
 
 STRUCTURE_COLUMNS = {
@@ -363,6 +364,7 @@ class _Mapper:
                 continue
             for name in (ref if isinstance(ref, list) else [ref]):
                 self.override[normalise(str(name))] = spec.question(qid)
+        self.known = package_words(spec)
         self.texts = {}
         for question in spec.questions:
             for text in (question.text, question.short):
@@ -405,8 +407,8 @@ class _Mapper:
                 option = _option_for(variable.choice_text, question.options)
                 if option is None:
                     self.warnings.append(Problem(
-                        self.file, f"option '{variable.choice_text}' of {question.id} ({variable.name}) "
-                        "matches no option of the package's question and is not counted",
+                        self.file, f"an option ({describe(variable.choice_text, self.known)}) of {question.id} "
+                        f"({variable.name}) matches no option of the package's question and is not counted",
                         "add the option to the question in the spec, or correct its text", column=variable.name,
                         severity="warning"))
                     continue
@@ -426,7 +428,8 @@ class _Mapper:
             [c for c, t in codes.items() if _option_for(t, question.options) is None])
         for code in unmapped:
             self.warnings.append(Problem(
-                self.file, f"answer code {code} ('{codes[code]}') of {question.id} ({variable.name}) matches "
+                self.file, f"answer code {describe(code)} ({describe(codes[code], self.known)}) of {question.id} "
+                f"({variable.name}) matches "
                 "no answer of the package's question; answers with it are left out",
                 "add the answer to the question's scale or options in the spec", column=variable.name,
                 severity="warning"))
@@ -592,13 +595,15 @@ def read_surveyxact(path: Path, spec: PackageSpec, survey_map: Mapping[str, str]
             elsewhere[source_row] = other
         records.append(record)
     if unknown_status:
-        raise InputError([unknown_status_problem(data.file, text, rows, column_letter(pos), data.sheet)
-                          for (text, pos), rows in unknown_status.items()])
+        raise InputError([unknown_status_problem(data.file, shown, rows, column_letter(pos), data.sheet)
+                          for (pos, shown), rows in by_shown({(pos, text): rows for (text, pos), rows
+                                                               in unknown_status.items()}, frozenset()).items()])
     left_out = []
-    for (pos, bad), rows in unknown.items():
-        left_out.append(LeftOut(targets[pos].question.id, headers[pos], bad, tuple(rows), column_letter(pos)))
+    for (pos, shown), rows in by_shown(unknown, package_words(spec)).items():
+        left_out.append(LeftOut(targets[pos].question.id, headers[pos], shown[0], tuple(rows), column_letter(pos),
+                                shown[1]))
         warnings.append(data.problem(
-            f"{len(rows)} answer(s) with the unknown code '{bad}' in column '{headers[pos]}' are left out",
+            f"{len(rows)} answer(s) with an unknown code ({render(*shown)}) in column '{headers[pos]}' are left out",
             "check the Labels sheet, or add the answer to the question in the spec",
             row=rows[0] - 1, column=column_letter(pos), severity="warning"))
     inputs = [(t.file if not t.sheet else f"{t.file}, sheet '{t.sheet}'", rows) for t, rows in (

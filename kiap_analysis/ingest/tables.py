@@ -23,7 +23,8 @@ TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
 
 def unreadable(label: str, exc: Exception) -> InputError:
     """The error for a file that broke a reader in a way the reader does not name itself."""
-    return InputError(Problem(label, f"the file cannot be read ({type(exc).__name__}: {exc})",
+    # The exception's own text is not shown: it may quote a cell.
+    return InputError(Problem(label, f"the file cannot be read ({type(exc).__name__})",
                               "check that it is one of the formats docs/input-formats.md names, saved again from "
                               "the program that made it"))
 
@@ -125,9 +126,9 @@ def check_mojibake(table: RawTable) -> None:
     problems = []
     for col_pos in range(table.cells.shape[1]):
         for row_pos, value in enumerate(table.cells.iloc[:, col_pos]):
-            if isinstance(value, str) and (bad := textfile.find_mojibake(value)):
+            if isinstance(value, str) and textfile.find_mojibake(value):
                 problems.append(table.problem(
-                    f"garbled characters '{bad}' (text encoded twice, e.g. 'Ã¸' for 'ø')",
+                    "garbled characters (text encoded twice, e.g. 'Ã¸' for 'ø')",
                     "export the file again as UTF-8, or open it with the right encoding and save "
                     "it as UTF-8; the workbook will not put garbled text on a slide",
                     row=row_pos, column=column_letter(col_pos)))
@@ -255,7 +256,7 @@ def read_excel_sheet(path: Path, label: str, sheet: str | int = 0, formulas: boo
         except InputError:
             raise
         except Exception as exc:  # openpyxl raises many kinds for a damaged sheet
-            raise InputError(Problem(label, f"cannot read sheet {name!r}: {exc}",
+            raise InputError(Problem(label, f"cannot read sheet {name!r} ({type(exc).__name__})",
                                      "save it again from Excel as .xlsx", sheet=name)) from exc
     cells = _grid(rows)
     uncached: frozenset[tuple[int, int]] = frozenset()
