@@ -17,6 +17,7 @@ from . import change, funnel, metrics, reconcile, responses
 from .claims import adjust
 from .clean.survey import CleanSurvey, clean_responses
 from .config import SETTINGS, Paths
+from .disclosure import SizeBand, bands_for_rounds, strict_rates
 from .errors import InputError, KiapError, Problem, display_path
 from .identifiers import public_words, texts_of
 from .ingest.names import read_names
@@ -59,6 +60,11 @@ class ReferralResult:
     offers: list[str]
     warnings: list[Problem] = field(default_factory=list)
     raw_rates: pd.DataFrame | None = field(default=None, repr=False)  # before suppression (never shown)
+    bands: tuple[SizeBand, ...] | None = None  # disclosure: strict: the practices' size bands (else None)
+
+    @property
+    def is_strict(self) -> bool:
+        return self.bands is not None
 
     @property
     def funnels(self) -> dict[str, funnel.FunnelFit]:
@@ -68,7 +74,17 @@ class ReferralResult:
     def hiding(self, cells: frozenset[tuple[str, str]]) -> ReferralResult:
         """The same result with these (practice, offer) cells hidden too."""
         assert self.raw_rates is not None
-        return replace(self, rates=publishable_rates(self.raw_rates, cells))
+        return replace(self, rates=publishable_rates(self.raw_rates, cells, self.bands))
+
+    def in_bands(self, bands: tuple[SizeBand, ...]) -> ReferralResult:
+        """The same result published in strict mode with these size bands."""
+        assert self.raw_rates is not None
+        return replace(self, bands=bands, rates=publishable_rates(self.raw_rates, frozenset(), bands))
+
+    def sizes(self) -> list[float]:
+        """The listed patients of the round's practices that have them (the public list's)."""
+        listed = self.listed.listed.dropna(subset=["listed_patients"])
+        return [float(n) for n in listed["listed_patients"] if n > 0]
 
 
 @dataclass
@@ -105,6 +121,7 @@ class FollowUpChange:
     period_days: tuple[int, int] | None = None  # the baseline's and the follow-up's period lengths
     claims: int = 0  # tested changes, Holm-adjusted together (claims.adjust)
     linked: int = 0  # respondents linked between the rounds (their paired answers are tested)
+    membership: tuple[int, int] | None = None  # strict mode: (practices left, joined); their letters not shown
 
     @property
     def periods_differ(self) -> bool:
@@ -128,7 +145,7 @@ class OrderAnalysis:
     # ... and ydernummer -> (letter, name).
     practices: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
 
-    redactor: Redactor = field(default_factory=Redactor)
+    redactor: Redactor = field(default_factory=Redactor)  # every identifier above (respondents' names too)
     change: FollowUpChange | None = None
     places: Places = field(default_factory=Places)  # input file and sheet names that hold an identifier
 
@@ -284,14 +301,22 @@ def analyse_referrals(
     return ReferralResult(ingest, listed, publishable_rates(rates), offers, warnings, raw_rates=rates)
 
 
-def publishable_rates(rates: pd.DataFrame, also_hide: frozenset[tuple[str, str]] = frozenset()) -> pd.DataFrame:
+def publishable_rates(rates: pd.DataFrame, also_hide: frozenset[tuple[str, str]] = frozenset(),
+                      bands: tuple[SizeBand, ...] | None = None) -> pd.DataFrame:
     """Small counts suppressed (plus ``also_hide``), each practice placed in its funnel (against
     the unrounded cluster rate), and the rates and expected counts rounded to what is published:
     a count divided by an exact rate would give back the practice's listed patients, which are
-    public and would undo its letter."""
+    public and would undo its letter. ``funnel_x``: where the funnel draws a practice (its size
+    to the nearest 100). ``bands``: strict mode (``disclosure.strict_rates``: no per-practice
+    counts, intervals or expected counts, whole-number rates, sizes in these bands)."""
     out = suppress_referrals(rates, SETTINGS.min_count, metrics.CLUSTER, also_hide)
-    placed = funnel.positions(out, funnel.fit_offers(out, metrics.CLUSTER), metrics.CLUSTER)
+    fits = funnel.fit_offers(out, metrics.CLUSTER)
+    placed = funnel.positions(out, fits, metrics.CLUSTER)
     out[list(placed.columns)] = placed
+    patients = pd.to_numeric(out["listed_patients"], errors="coerce").astype(float)
+    out["funnel_x"] = (patients / 100.0).round() * 100.0
+    if bands is not None:
+        out = strict_rates(out, bands, fits, metrics.CLUSTER)
     rate_columns = ["rate_per_1000", "ci_low", "ci_high", "expected"]
     out[rate_columns] = out[rate_columns].round(SETTINGS.rate_decimals)
     return out
@@ -461,6 +486,8 @@ def analyse_order(
         problems += errors if rnd.order is order else [_of_baseline(p, rnd.order.id) for p in errors]
     if problems:
         raise InputError(problems, [r.reconciliation for r in reversed(results) if r.reconciliation])
+    if order.is_strict:
+        results = in_strict_mode(results)
     current = results[-1]
     baseline = results[0] if len(results) == 2 else None
     follow_up = None
@@ -482,10 +509,22 @@ def analyse_order(
         if rnd.survey is not None:
             identifiers["respondent"] = identifiers.get("respondent", set()) | rnd.survey.ingest.personal_values
     identifiers["name"] = names
-    watch = redactor.adding_names(identifiers.get("respondent", set()))
-    places = order_places(orders.path, [r.order for r in reversed(results)], watch)
+    # What is published (warnings, the reconciliation) is redacted of the respondents' names too.
+    redactor = redactor.adding_names(identifiers.get("respondent", set()))
+    places = order_places(orders.path, [r.order for r in reversed(results)], redactor)
     return OrderAnalysis(Path(orders_file), order, spec, current, baseline, identifiers, practices, redactor,
                          follow_up, places)
+
+
+def in_strict_mode(results: list[RoundResult]) -> list[RoundResult]:
+    """The rounds' referral figures as strict mode publishes them: size bands fixed by the first
+    (baseline) round's practices, merged where a round has too few in one (``disclosure``)."""
+    rounds = [r for r in results if r.referrals is not None]
+    if not rounds:
+        return results
+    bands = bands_for_rounds(rounds[0].referrals.sizes(), [r.referrals.sizes() for r in rounds])
+    banded = dict(zip((id(r) for r in rounds), bands, strict=True))
+    return [replace(r, referrals=r.referrals.in_bands(banded[id(r)])) if id(r) in banded else r for r in results]
 
 
 def respondent_links(survey: SurveyResult, key: bytes) -> dict[str, str]:
@@ -540,7 +579,7 @@ def compare_rounds(baseline: RoundResult, current: RoundResult, orders_file: str
                                         f"{baseline.order.id} is not in the follow-up: it is not compared",
                                         "nothing to do if it was removed on purpose", line=current.order.line,
                                         severity="warning"))
-    referrals, days = None, None
+    referrals, days, membership = None, None, None
     if baseline.referrals is not None and current.referrals is not None:
         days = _period_days(baseline.order, current.order)
         if days is None:
@@ -553,11 +592,16 @@ def compare_rounds(baseline: RoundResult, current: RoundResult, orders_file: str
                                     "compare periods of the same length where you can", line=current.order.line,
                                     column="period", severity="warning"))
         warnings += _offer_warnings(baseline, current, orders_file)
+        strict = current.referrals.is_strict
         referrals = change.referral_change(baseline.referrals.rates, current.referrals.rates, metrics.CLUSTER,
-                                           SETTINGS.confidence, days or (1, 1))
+                                           SETTINGS.confidence, days or (1, 1),
+                                           SETTINGS.min_band_practices if strict else 1)
+        if strict:
+            membership = change.membership_counts(referrals)
+            referrals = change.cluster_rows(referrals, metrics.CLUSTER)
     survey, referrals, claims = adjust(survey, referrals, SETTINGS.change_alpha)
     return FollowUpChange({q: m for q, m in matches.items() if q in survey}, survey, referrals, warnings, days,
-                          claims, len(pairs))
+                          claims, len(pairs), membership)
 
 
 def _period_days(baseline: Order, follow_up: Order) -> tuple[int, int] | None:

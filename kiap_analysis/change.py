@@ -476,10 +476,12 @@ def _usable(row) -> bool:
     return row is not None and pd.notna(row["listed_patients"]) and float(row["listed_patients"]) > 0
 
 
-def _both_rounds_totals(b_rows: pd.DataFrame, a_rows: pd.DataFrame, cluster: str):
+def _both_rounds_totals(b_rows: pd.DataFrame, a_rows: pd.DataFrame, cluster: str, min_left_out: int = 1):
     """(follow-up count, patients, baseline count, patients) of the practices in both rounds'
     cluster rates, or a reason why none is given. Only given when every practice left out is
-    shown in its round: a hidden count would follow from the difference to the cluster's total."""
+    shown in its round: a hidden count would follow from the difference to the cluster's total;
+    and (strict mode, ``min_left_out``) when each round leaves out none or at least that many
+    practices, whose counts the difference would otherwise give as one practice's."""
     b_idx, a_idx = b_rows.set_index("practice"), a_rows.set_index("practice")
     usable = {name: {p for p, r in idx.iterrows() if p != cluster and _usable(r)}
               for name, idx in (("b", b_idx), ("a", a_idx))}
@@ -490,6 +492,9 @@ def _both_rounds_totals(b_rows: pd.DataFrame, a_rows: pd.DataFrame, cluster: str
         left_out = usable[name] - both
         if idx.loc[list(left_out), "is_suppressed"].astype(bool).any():
             return "en praksis, der kun er med i én runde, har et skjult tal"
+        if 0 < len(left_out) < min_left_out:
+            return (f"færre end {min_left_out} praksis er kun med i én runde, og deres tal ville kunne regnes ud "
+                    "(streng tilstand)")
     ordered = sorted(both)
     return (int(a_idx.loc[ordered, "referrals"].sum()), int(a_idx.loc[ordered, "listed_patients"].sum()),
             int(b_idx.loc[ordered, "referrals"].sum()), int(b_idx.loc[ordered, "listed_patients"].sum()))
@@ -506,7 +511,7 @@ def _ratio_fields(a: int, a_patients: int, b: int, b_patients: int, days: tuple[
 
 
 def referral_change(before: pd.DataFrame, after: pd.DataFrame, cluster: str, level: float = 0.95,
-                    days: tuple[int, int] = (1, 1)) -> pd.DataFrame:
+                    days: tuple[int, int] = (1, 1), min_left_out: int = 1) -> pd.DataFrame:
     """Per practice and offer both rounds' rates and funnel positions; per offer the cluster's
     rate ratio, and where membership changed also that of the practices in both rounds.
 
@@ -546,20 +551,22 @@ def referral_change(before: pd.DataFrame, after: pd.DataFrame, cluster: str, lev
                            else _ratio_fields(0, 1, 0, 1, days, phi, level))
                 rows.append(row)
                 if any(m != IN_BOTH for m in members.values()):
-                    rows.append(_both_rounds_row(before, after, offer, cluster, days, phi, level, shown))
+                    rows.append(_both_rounds_row(before, after, offer, cluster, days, phi, level, shown,
+                                                 min_left_out))
                 continue
             rows.append(row)
     return pd.DataFrame(rows, columns=REFERRAL_CHANGE_COLUMNS)
 
 
 def _both_rounds_row(before: pd.DataFrame, after: pd.DataFrame, offer: str, cluster: str,
-                     days: tuple[int, int], phi: tuple[float, float], level: float, shown: bool) -> dict:
+                     days: tuple[int, int], phi: tuple[float, float], level: float, shown: bool,
+                     min_left_out: int = 1) -> dict:
     """The rate ratio of the practices in both rounds' cluster rates (membership changed)."""
     row = {"practice": BOTH_ROUNDS, "offer": offer, "membership": "", "funnel_baseline": "",
            "funnel_follow_up": "", "referrals_baseline": "", "referrals_follow_up": "",
            **{f"{c}_{s}": math.nan for c in ("rate_per_1000", "ci_low", "ci_high") for s in ("baseline", "follow_up")}}
-    totals = (_both_rounds_totals(before[before["offer"] == offer], after[after["offer"] == offer], cluster)
-              if shown else "klyngens tal er skjult i en af runderne")
+    totals = (_both_rounds_totals(before[before["offer"] == offer], after[after["offer"] == offer], cluster,
+                                  min_left_out) if shown else "klyngens tal er skjult i en af runderne")
     if isinstance(totals, str):
         return {**row, **_ratio_fields(0, 1, 0, 1, days, phi, level), "rr_method": totals}
     a, a_patients, b, b_patients = totals
@@ -640,6 +647,33 @@ def membership_statement(change: pd.DataFrame, baseline_label: str) -> Statement
         parts.append(f"{_names(joined)} er kommet til")
     return Statement(f"Klyngens praksis siden {baseline_label}: {' og '.join(parts)}. Rateratioen vises både for "
                      "alle praksis og for de praksis, der er med i begge runder.", INFO)
+
+
+def membership_counts(change: pd.DataFrame) -> tuple[int, int]:
+    """(practices that left, practices that joined) since the baseline."""
+    members = change.drop_duplicates("practice").set_index("practice")["membership"]
+    return int((members == LEFT).sum()), int((members == JOINED).sum())
+
+
+def counted_membership_statement(left: int, joined: int, baseline_label: str) -> Statement | None:
+    """Strict mode's membership sentence: how many practices left or joined, not which letters
+    (a reader with both rounds' lists of listed patients would know which practice each is)."""
+    if not left and not joined:
+        return None
+    parts = []
+    if left:
+        parts.append(f"{left} praksis er ikke med i opfølgningens data")
+    if joined:
+        parts.append(f"{joined} praksis er kommet til")
+    return Statement(f"Klyngens praksis siden {baseline_label}: {' og '.join(parts)}. Rateratioen vises for alle "
+                     "praksis og, hvor det kan ske uden at afsløre enkelte praksis' tal, for dem, der er med i "
+                     "begge runder.", INFO)
+
+
+def cluster_rows(change: pd.DataFrame, cluster: str) -> pd.DataFrame:
+    """Strict mode's table of both rounds: the cluster's rows only (a letter's figures in two
+    rounds, or its presence in one, would narrow down its practice)."""
+    return change[change["practice"].isin([cluster, BOTH_ROUNDS])].reset_index(drop=True)
 
 
 def _names(practices: list[str]) -> str:

@@ -18,6 +18,7 @@ from matplotlib.ticker import FuncFormatter
 
 from . import formatting as fmt
 from . import funnel, palette
+from .disclosure import is_banded
 from .spec import Scale
 
 STYLE = {
@@ -182,10 +183,12 @@ def plot_referral_rates(rates: pd.DataFrame, *, cluster_rate: float | None, ax: 
     ax.bar(x[computed], heights[computed], color=palette.PRIMARY, width=0.7)
     low = rates["ci_low"].to_numpy(float)
     high = rates["ci_high"].to_numpy(float)
-    ax.errorbar(x[computed], heights[computed],
-                yerr=[heights[computed] - low[computed], high[computed] - heights[computed]],
-                fmt="none", ecolor=palette.TEXT, elinewidth=1, capsize=3)
-    top = float(np.nanmax(high[computed])) if computed.any() else 1.0
+    bars = computed & np.isfinite(low) & np.isfinite(high)  # strict mode publishes no intervals
+    if bars.any():
+        ax.errorbar(x[bars], heights[bars], yerr=[heights[bars] - low[bars], high[bars] - heights[bars]],
+                    fmt="none", ecolor=palette.TEXT, elinewidth=1, capsize=3)
+    tops = [*heights[computed], *high[bars]]
+    top = float(max(tops)) if tops else 1.0
     notes = rates["note"] if "note" in rates else pd.Series(["ikke beregnet"] * len(rates))
     for xi, ok, note in zip(x, computed, notes, strict=True):
         if not ok:
@@ -259,6 +262,21 @@ def rounded_size(patients: float) -> float:
     return float(round(patients / 100.0) * 100)
 
 
+def funnel_positions(rates: pd.DataFrame) -> pd.Series:
+    """Where the funnel draws each practice: the table's ``funnel_x`` (the size to the nearest
+    100, or strict mode's band position), else the size rounded here."""
+    if "funnel_x" in rates:
+        return rates["funnel_x"].astype(float)
+    return rates["listed_patients"].astype(float).map(rounded_size)
+
+
+def funnel_axis_title(rates: pd.DataFrame) -> str:
+    if is_banded(rates):
+        bands = list(dict.fromkeys(b for b in rates["size_band"] if b))
+        return "Tilmeldte patienter, i størrelsesgrupper: " + "; ".join(bands)
+    return "Tilmeldte patienter"
+
+
 def funnel_grid(patients: Sequence[float], points: int) -> tuple[float, float, np.ndarray]:
     """The x range of a funnel plot (from its practices' sizes) and the sizes its limits are drawn at."""
     low_x = max(100.0, float(min(patients)) * 0.6) if len(patients) else 500.0
@@ -299,8 +317,9 @@ def plot_funnel(rates: pd.DataFrame, *, cluster_rate: float, ax: Axes | None = N
     fit = fit or funnel.FunnelFit("", cluster_rate, funnel.overdispersion([], []))
     shown = rates[rates["is_rate_computed"].astype(bool)].reset_index(drop=True)
     markers = funnel_markers(shown, fit)
-    shown = shown.assign(listed_patients=shown["listed_patients"].astype(float).map(rounded_size))
+    shown = shown.assign(listed_patients=funnel_positions(shown))
     low_x, high_x, grid = funnel_grid(shown["listed_patients"].to_numpy(), 60)
+    grid = np.union1d(grid, shown["listed_patients"].to_numpy(float))  # the limits exactly where points are
     limits = fit.limits(grid)
     prefix = "adjusted_" if fit.is_adjusted else ""
     styles = {0.95: (palette.LIMIT_95, "--"), 0.998: (palette.LIMIT_998, ":")}
@@ -329,7 +348,7 @@ def plot_funnel(rates: pd.DataFrame, *, cluster_rate: float, ax: Axes | None = N
     ax.set_xlim(low_x, high_x)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v)))
     ax.yaxis.set_major_formatter(_ticks())
-    ax.set_xlabel("Tilmeldte patienter")
+    ax.set_xlabel(funnel_axis_title(rates))
     ax.set_ylabel("Henvisninger pr. 1.000 tilmeldte")
     ax.grid(color=palette.GRID, linewidth=0.5)
     ax.set_axisbelow(True)

@@ -79,6 +79,12 @@ class Settings:
     # Decimals of the published rates and intervals per 1,000 (more would give back a practice's
     # listed patients as count / rate).
     rate_decimals: int = 1
+    # disclosure: strict (docs/privacy.md): practices' rates to this many decimals, and their sizes
+    # in bands whose edges are multiples of ``size_band_step`` listed patients, each holding at
+    # least ``min_band_practices`` of the cluster's practices (DST's "at least 3 behind a figure").
+    strict_rate_decimals: int = 0
+    size_band_step: int = 500
+    min_band_practices: int = 3
     # A follow-up's change is only assessed where both rounds have at least this many answers.
     min_change_base: int = 10
     # Significance level of the follow-up's change tests (two-sided), after the Holm adjustment

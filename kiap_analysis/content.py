@@ -50,6 +50,7 @@ class Block:
     caption: str = ""
     changes: list[change.Statement] = field(default_factory=list)  # follow-ups: what changed since the baseline
     change_table: pd.DataFrame | None = None  # follow-ups: both rounds' figures (suppressed)
+    strict: bool = False  # disclosure: strict: the practices' rates are whole numbers
 
 
 @dataclass
@@ -171,12 +172,16 @@ def _question_block(question: Question, current: RoundResult, baseline: RoundRes
 def referral_blocks(current: RoundResult, baseline: RoundResult | None,
                     follow_up: FollowUpChange | None = None) -> list[Block]:
     blocks = _referral_blocks(current, baseline)
+    for block in blocks:
+        block.strict = current.referrals.is_strict
     moves = follow_up.referrals if follow_up is not None else None
     if moves is None:
         return blocks
     blocks[0].changes = [line for line in change.referral_statements(moves, metrics.CLUSTER)
                          if line.kind != change.FUNNEL]
-    members = change.membership_statement(moves, baseline.label if baseline is not None else "baseline")
+    label = baseline.label if baseline is not None else "baseline"
+    members = (change.counted_membership_statement(*follow_up.membership, label) if follow_up.membership is not None
+               else change.membership_statement(moves, label))
     if members is not None:
         blocks[0].changes.insert(0, members)
     if follow_up.periods_differ:
@@ -238,6 +243,12 @@ def _alt_offers(cluster: pd.DataFrame) -> str:
     return f"Søjlediagram: henvisninger pr. 1.000 tilmeldte patienter for klyngen: {parts}"
 
 
+BARS = ("Søjler: stiplet linje er klyngen samlet, lodrette streger 95 %-konfidensinterval; under 5 henvisninger "
+        "vises som <5.")
+STRICT_BARS = ("Søjler: stiplet linje er klyngen samlet; praksis' rater er afrundet til hele tal og vises uden "
+               "antal og konfidensinterval (streng fortrolighed); under 5 henvisninger vises som <5.")
+STRICT_FUNNEL = ("Praksis står i tragten i deres størrelsesgruppe (ved gruppens gennemsnitlige størrelse) med den "
+                 "afrundede rate, og markeringen gælder den placering.")
 FUNNEL_HOW_TO_READ = ("Tragten: hver prik er en praksis. Prikker uden for de stiplede grænser ligger længere fra "
                      "klyngens niveau, end tilfældig variation forklarer ved praksis af den størrelse.")
 
@@ -287,7 +298,10 @@ def _offer_block(result: ReferralResult, offer: str, fit: FunnelFit | None) -> B
     practices = rows[rows["practice"] != metrics.CLUSTER].copy()
     practices["note"] = [practice_note(r) for r in practices.itertuples()]
     cluster_rate = fit.cluster_rate if fit is not None else None
-    rates_alt = ", ".join(f"{r.practice} {r.note or fmt.rate(r.rate_per_1000)}" for r in practices.itertuples())
+    strict = result.is_strict
+    decimals = SETTINGS.strict_rate_decimals if strict else SETTINGS.rate_decimals
+    rates_alt = ", ".join(f"{r.practice} {r.note or fmt.number(r.rate_per_1000, decimals)}"
+                          for r in practices.itertuples())
     outside = [f"{r.practice} ({drawn_position(r, fit)})" for r in practices.itertuples() if drawn_position(r, fit)]
     limits = "justerede grænser" if fit is not None and fit.is_adjusted else "grænser"
     alt = (f"Til venstre søjlediagram for {offer}: henvisninger pr. 1.000 tilmeldte patienter pr. praksis: "
@@ -310,8 +324,8 @@ def _offer_block(result: ReferralResult, offer: str, fit: FunnelFit | None) -> B
         figure=render(draw, alt, size=(14.0, 5.2), panels=2),
         table=rows,
         caption=" ".join(part for part in (
-            "Søjler: stiplet linje er klyngen samlet, lodrette streger 95 %-konfidensinterval; under 5 henvisninger "
-            "vises som <5.", FUNNEL_HOW_TO_READ, spread_sentence(fit)) if part))
+            STRICT_BARS if strict else BARS, FUNNEL_HOW_TO_READ, STRICT_FUNNEL if strict else "",
+            spread_sentence(fit)) if part))
 
 
 def build_content(analysis: OrderAnalysis) -> Content:

@@ -315,7 +315,8 @@ class _Record:
             "municipality": public(order.municipality) if order else None,
             "round": order.round if order else None,
             "baseline": order.baseline if order else None,
-            "disclosure": order.disclosure if order else None,
+            # the mode, and the letters the run measured a reader with the listed-patient counts could name
+            "disclosure": summary.get("disclosure") or {"mode": order.disclosure if order else None},
             "package": summary.get("package") or {"name": order.package if order else None},
             "code_version": self.fingerprint.get("code", __version__),
             "parameters": {"order_id": entry.id,

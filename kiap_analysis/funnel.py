@@ -223,6 +223,19 @@ class FunnelFit:
                                            "adjusted_low_per_1000", "adjusted_high_per_1000"])
 
 
+def position_at(rate_per_1000: float, patients: float, fit: FunnelFit, adjusted: bool = False,
+                levels: Sequence[float] = LEVELS) -> str:
+    """Where a drawn point (a rate per 1,000 at a size) lies against the limits drawn there: ''
+    or e.g. 'over 95 %'. Strict mode's flags: a function of what the funnel shows, no more."""
+    limits = fit.limits([patients], levels)
+    prefix = "adjusted_" if adjusted else ""
+    sides = {}
+    for row in limits.itertuples():
+        low, high = getattr(row, f"{prefix}low_per_1000"), getattr(row, f"{prefix}high_per_1000")
+        sides[row.level] = 1 if rate_per_1000 > high else (-1 if rate_per_1000 < low else 0)
+    return _position(sides)
+
+
 def fit_offers(rates: pd.DataFrame, cluster: str) -> dict[str, FunnelFit]:
     """Per offer whose cluster rate is shown: the centre and the spread of the practices shown.
 

@@ -79,7 +79,10 @@ PRACTICE_SHAPE = re.compile(
 # -ene, -er, -e are not).
 NAME_ENDINGS = ("ernes", "enes", "erne", "ene", "ens", "ets", "ers", "en", "et", "er", "es", "ne", "ns", "ts",
                 "rs", "'s", "’s", "s", "e", "n", "t", "r", "'", "’")
-_ENDING = "(?:" + "|".join(map(re.escape, NAME_ENDINGS)) + ")?"
+# A bare apostrophe is a possessive only after s, x or z ('Lars''); after another letter it is a
+# closing quote ("column 'Noter om Birkholm'"), which stays.
+_ENDING = "(?:" + "|".join(re.escape(e) if e not in ("'", "’") else rf"(?<=[sxzSXZ]){re.escape(e)}"
+                           for e in NAME_ENDINGS) + ")?"
 
 # Words of a practice's or a person's name that are never matched on their own: the title
 # words and particles of practice names.

@@ -27,7 +27,8 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu, Pt
 
 from . import palette
-from .charts import funnel_grid, funnel_markers, limit_label, rounded_size
+from .charts import funnel_axis_title, funnel_grid, funnel_markers, funnel_positions, limit_label
+from .disclosure import is_banded
 from .formatting import percent, rate
 from .funnel import FunnelFit
 from .privacy import spreadsheet_safe as safe_label
@@ -35,6 +36,7 @@ from .spec import Scale
 
 PCT = '[$-406]0" %";[$-406]0" %";[$-406]0" %"'  # absolute percent, no decimals
 RATE = "[$-406]#,##0.0"
+RATE_WHOLE = "[$-406]#,##0"  # strict mode's practice rates
 COUNT = "[$-406]#,##0"
 MIN_LABEL_PCT = 7.0
 FONT_PT = 12
@@ -330,16 +332,17 @@ def add_choice(slide, box, table: pd.DataFrame):
     return [frame]
 
 
-def _rate_chart(slide, box, categories, series: list[tuple[str, list, list, list]], reference: float | None):
-    """Columns with custom error bars, and optionally a dashed reference line."""
+def _rate_chart(slide, box, categories, series: list[tuple[str, list, list, list]], reference: float | None,
+                number_format: str = RATE, intervals: bool = True):
+    """Columns with custom error bars (``intervals``), and optionally a dashed reference line."""
     left, top, width, height = box
-    data = CategoryChartData(number_format=RATE)
+    data = CategoryChartData(number_format=number_format)
     data.categories = categories
     for name, values, _, _ in series:
         data.add_series(safe_label(name), values)
     if reference is not None:
         data.add_series(safe_label(f"Klyngen samlet ({_dk(reference)} pr. 1.000)"), [reference] * len(categories))
-    for name, _, plus, minus in series:
+    for name, _, plus, minus in series if intervals else ():
         data.add_series(safe_label(f"{name}: 95 %-KI op"), plus)
         data.add_series(safe_label(f"{name}: 95 %-KI ned"), minus)
     frame = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, left, top, width, height, data)
@@ -347,27 +350,28 @@ def _rate_chart(slide, box, categories, series: list[tuple[str, list, list, list
     plot = chart.plots[0]
     plot.gap_width = 60
     plot.has_data_labels = True
-    plot.data_labels.number_format = RATE
+    plot.data_labels.number_format = number_format
     plot.data_labels.number_format_is_linked = False
     plot.data_labels.position = XL_LABEL_POSITION.INSIDE_BASE
     colours = [palette.PRIMARY, palette.SECONDARY]
     for i, chart_series in enumerate(list(plot.series)[: len(series)]):
         _fill(chart_series.format, colours[i % 2])
-        _series_labels(chart_series, RATE, palette.text_on(colours[i % 2]), XL_LABEL_POSITION.INSIDE_BASE)
+        _series_labels(chart_series, number_format, palette.text_on(colours[i % 2]), XL_LABEL_POSITION.INSIDE_BASE)
     bar_chart = chart._chartSpace.find(".//" + qn("c:barChart"))
     elements = _series_elements(bar_chart)
     helpers = elements[len(series) + (reference is not None):]
-    for i in range(len(series)):
+    for i in range(len(series) if intervals else 0):
         _error_bars(elements[i], helpers[2 * i], helpers[2 * i + 1])
     if reference is not None:
         _as_line(bar_chart, elements[len(series)], palette.REFERENCE)
     _style(chart, legend=True)
-    tops = [v + p for _, values, plus, _ in series for v, p in zip(values, plus, strict=True) if v is not None]
+    tops = [v + (p if intervals else 0.0) for _, values, plus, _ in series
+            for v, p in zip(values, plus, strict=True) if v is not None]
     if reference is not None:
         tops.append(reference)
     chart.value_axis.minimum_scale = 0
     chart.value_axis.maximum_scale, chart.value_axis.major_unit = nice_axis(max(tops, default=1.0))
-    chart.value_axis.tick_labels.number_format = RATE
+    chart.value_axis.tick_labels.number_format = number_format
     chart.value_axis.tick_labels.number_format_is_linked = False
     chart.value_axis.has_title = True
     chart.value_axis.axis_title.text_frame.text = "Pr. 1.000 tilmeldte"
@@ -402,7 +406,11 @@ def _has_rate(row) -> bool:
 def _intervals(rows: pd.DataFrame) -> tuple[list, list, list]:
     values, plus, minus = [], [], []
     for row in rows.itertuples():
-        if _has_rate(row):
+        if _has_rate(row) and not math.isfinite(float(row.ci_low)):  # strict mode: no interval
+            values.append(float(row.rate_per_1000))
+            plus.append(0.0)
+            minus.append(0.0)
+        elif _has_rate(row):
             values.append(float(row.rate_per_1000))
             plus.append(float(row.ci_high - row.rate_per_1000))
             minus.append(float(row.rate_per_1000 - row.ci_low))
@@ -430,6 +438,9 @@ def add_practice_rates(slide, box, practices: pd.DataFrame, cluster_rate: float 
     labels = [safe_label(p if ok else f"{p} ({note or 'ikke beregnet'})")
               for p, ok, note in zip(practices["practice"], practices["is_rate_computed"], notes, strict=True)]
     values, plus, minus = _intervals(practices)
+    if is_banded(practices):  # strict mode: whole-number rates, no intervals
+        return [_rate_chart(slide, box, labels, [("Praksis", values, plus, minus)], cluster_rate, RATE_WHOLE,
+                            intervals=False)]
     return [_rate_chart(slide, box, labels, [("Praksis", values, plus, minus)], cluster_rate)]
 
 
@@ -440,8 +451,11 @@ def add_funnel(slide, box, practices: pd.DataFrame, fit: FunnelFit):
     left, top, width, height = box
     shown = practices[practices["is_rate_computed"].astype(bool)]
     positions = funnel_markers(shown, fit)
-    shown = shown.assign(listed_patients=shown["listed_patients"].astype(float).map(rounded_size))
+    banded = is_banded(practices)
+    point_format = RATE_WHOLE if banded else RATE
+    shown = shown.assign(listed_patients=funnel_positions(shown))
     low_x, high_x, grid = funnel_grid(shown["listed_patients"].to_numpy(), 40)
+    grid = np.union1d(grid, shown["listed_patients"].to_numpy(float))  # the limits exactly where points are
     limits = fit.limits(grid)
     prefix = "adjusted_" if fit.is_adjusted else ""
     data = XyChartData()
@@ -470,7 +484,7 @@ def add_funnel(slide, box, practices: pd.DataFrame, fit: FunnelFit):
                "Uden for 99,8 %": (XL_MARKER_STYLE.DIAMOND, palette.OUTLIER)}
     point_groups = [(name, rows) for name, rows in groups.items() if rows]
     for name, rows in point_groups:
-        series = data.add_series(safe_label(name), number_format=RATE)
+        series = data.add_series(safe_label(name), number_format=point_format)
         for row in rows:
             series.add_data_point(float(row.listed_patients), float(row.rate_per_1000))
     frame = slide.shapes.add_chart(XL_CHART_TYPE.XY_SCATTER_LINES_NO_MARKERS, left, top, width, height, data)
@@ -500,7 +514,7 @@ def add_funnel(slide, box, practices: pd.DataFrame, fit: FunnelFit):
     x_axis.tick_labels.number_format = COUNT
     x_axis.tick_labels.number_format_is_linked = False
     x_axis.has_title = True
-    x_axis.axis_title.text_frame.text = "Tilmeldte patienter"
+    x_axis.axis_title.text_frame.text = funnel_axis_title(practices)
     x_axis.axis_title.text_frame.paragraphs[0].font.size = Pt(FONT_PT - 1)
     top_y = max(float(limits[f"{prefix}high_per_1000"].max()),
                 float(shown["rate_per_1000"].max()) if len(shown) else 0)

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import replace
+import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 from IPython.display import HTML, display
 
-from . import __version__, change, report
+from . import __version__, change, metrics, report
 from .analysis import OrderAnalysis, analyse_order, processed_tables
 from .config import SUMMARY_MIMETYPE, Paths
 from .content import Content, build_content
 from .deck import write_deck
+from .disclosure import whole_numbers
 from .errors import InputError, KiapError
 from .fileio import write_bytes, write_csv, write_text
 from .identifiers import Watchlist
@@ -31,6 +33,7 @@ from .places import PLACES, Places, known_watchlist, order_places, write_places_
 from .privacy import safe_table, suppress_small_base, suppress_small_change
 from .pseudonyms import load_key, registered_ydernumre
 from .redaction import Redactor
+from .reidentification import measure
 
 RATE_TABLE_COLUMNS = ["practice", "offer", "referrals", "rate_per_1000", "ci_low", "ci_high", "expected", "funnel",
                       "funnel_adjusted"]
@@ -48,6 +51,8 @@ class OrderRun:
             raise published_input_error(exc, Path(orders_file), order_id, self.paths) from exc
         write_places_log(self.paths.private, order_id, self.analysis.places)
         self.content: Content = build_content(self.analysis)
+        self._tables = self.tables()  # written by export(); the attack measures them first
+        self.risk = measured_risk(self.analysis, self._tables)
 
     def show_title(self) -> None:
         display(HTML(report.title_html(self.content)))
@@ -58,7 +63,7 @@ class OrderRun:
         display(HTML(report.agreements_html(self.content)))
 
     def show_data(self) -> None:
-        display(HTML(report.data_section_html(self.analysis)))
+        display(HTML(report.data_section_html(self.analysis, self.risk)))
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """tables/<name>.csv: the numbers behind every chart (DESIGN.md columns)."""
@@ -71,10 +76,20 @@ class OrderRun:
                     tables[f"{qid}_change"] = suppress_small_change(change.published(table))
         if current.referrals is not None:
             rates = current.referrals.rates.assign(referrals=current.referrals.rates["referrals_shown"])
-            tables["referrals_per_1000"] = rates[RATE_TABLE_COLUMNS]  # rates already rounded
+            strict = current.referrals.is_strict
+            tables["referrals_per_1000"] = rates[RATE_TABLE_COLUMNS + (["size_band"] if strict else [])]  # rounded
             if follow_up is not None and follow_up.referrals is not None:
                 tables["referrals_change"] = follow_up.referrals.round({"rate_ratio": 2, "rr_ci_low": 2,
                                                                         "rr_ci_high": 2})
+            if strict:  # the practices' rates written as the whole numbers they are
+                rates = tables["referrals_per_1000"]
+                tables["referrals_per_1000"] = whole_numbers(rates, ["rate_per_1000"],
+                                                             rates["practice"] != metrics.CLUSTER)
+                if "referrals_change" in tables:
+                    moves = tables["referrals_change"]
+                    tables["referrals_change"] = whole_numbers(
+                        moves, ["rate_per_1000_baseline", "rate_per_1000_follow_up"],
+                        ~moves["practice"].isin([metrics.CLUSTER, change.BOTH_ROUNDS]))
         return tables
 
     def export(self) -> dict:
@@ -84,7 +99,7 @@ class OrderRun:
         write_deck(self.content, self.out / "deck.pptx", template)
         written = {"deck.pptx"}
         tables_dir = self.out / "tables"
-        for name, table in self.tables().items():
+        for name, table in self._tables.items():
             write_csv(safe_table(table), tables_dir / f"{name}.csv")
             written.add(f"tables/{name}.csv")
         if tables_dir.exists():
@@ -101,6 +116,7 @@ class OrderRun:
             "warnings": [str(w) for w in self.analysis.warnings],
             "slides": _slide_count(self.out / "deck.pptx"),
             "outputs": sorted(written),
+            "disclosure": {"mode": self.analysis.order.disclosure, **(self.risk.summary() if self.risk else {})},
             "reconciliation": [_texts_mapped(r.reconciliation.to_dict(), self.analysis.published)
                                for r in (self.analysis.current, self.analysis.baseline)
                                if r is not None and r.reconciliation is not None],
@@ -138,6 +154,35 @@ class OrderRun:
         folder = self.paths.processed / self.analysis.order.id
         for name, table in processed_tables(self.analysis, key).items():
             write_bytes(folder / f"{name}.parquet", _parquet(table))
+
+
+@dataclass(frozen=True)
+class Risk:
+    """The re-identification attack on the order's own published figures, measured at run time."""
+
+    named: int  # letters a reader with the public listed-patient counts names
+    letters: int
+    seconds: float
+
+    def summary(self) -> dict:
+        return {"letters_named": self.named, "letters": self.letters, "measure_s": self.seconds}
+
+
+def measured_risk(analysis: OrderAnalysis, tables: dict[str, pd.DataFrame]) -> Risk | None:
+    """How many letters the order's published tables and funnel positions let a reader with the
+    listed-patient lists name (``reidentification.measure``); None without referral data."""
+    current = analysis.current.referrals
+    if current is None:
+        return None
+    began = time.perf_counter()
+
+    def sizes(result) -> dict[str, int]:
+        listed = result.listed.listed.dropna(subset=["listed_patients"])
+        return {y: int(n) for y, n in zip(listed["ydernummer"], listed["listed_patients"], strict=True) if n > 0}
+
+    baseline = analysis.baseline.referrals if analysis.baseline is not None else None
+    found = measure(tables, current.rates, sizes(current), sizes(baseline) if baseline is not None else None)
+    return Risk(len(found.named), len(found.candidates), round(time.perf_counter() - began, 4))
 
 
 def _texts_mapped(value, publish):

@@ -14,9 +14,11 @@ import pandas as pd
 from . import formatting as fmt
 from . import metrics, reconcile
 from .analysis import OrderAnalysis, RoundResult
+from .change import BOTH_ROUNDS
 from .claims import p_text
 from .config import SETTINGS
 from .content import AGREEMENTS_TITLE, CHANGES_METHOD, Block, Content, StepContent, agreement_points
+from .disclosure import is_banded
 
 
 def esc(text: object) -> str:
@@ -71,7 +73,9 @@ def _block_table(block: Block) -> str:
     table = block.table
     if table is None:
         return ""
-    if "rate_per_1000" in table:
+    if "rate_per_1000" in table and is_banded(table):
+        body = _strict_rate_table(table, block)
+    elif "rate_per_1000" in table:
         # No listed-patient counts: they are public per practice and would undo the letters.
         columns = ["practice", "offer", "referrals_shown", "expected", "rate_per_1000", "ci_low", "ci_high", "funnel"]
         if table["funnel_adjusted"].astype(bool).any() or (block.chart is not None and block.chart.funnel is not None
@@ -93,6 +97,23 @@ def _block_table(block: Block) -> str:
             shown = shown.drop(columns="Delspørgsmål")
         body = table_html(shown.drop(columns="question_id"), {"Antal": 0, "Grundlag": 0, "Procent": 1})
     return f"<details><summary>Tallene bag figuren</summary>{body}</details>"
+
+
+def _strict_rate_table(table: pd.DataFrame, block: Block) -> str:
+    """Strict mode: per practice no count, interval or expected count; the rate to a whole
+    number and the size band (the cluster's row as in standard mode)."""
+    columns = ["practice", "offer", "referrals_shown", "rate_per_1000", "size_band", "funnel"]
+    if table["funnel_adjusted"].astype(bool).any() or (block.chart is not None and block.chart.funnel is not None
+                                                      and block.chart.funnel.is_adjusted):
+        columns.append("funnel_adjusted")
+    shown = table[columns].assign(rate_per_1000=[
+        fmt.number(float(r.rate_per_1000), SETTINGS.rate_decimals if r.practice == metrics.CLUSTER
+                   else SETTINGS.strict_rate_decimals) for r in table.itertuples()])
+    shown = shown.rename(columns={
+        "practice": "Praksis", "offer": "Tilbud", "referrals_shown": "Henvisninger", "rate_per_1000": "Pr. 1.000",
+        "size_band": "Størrelsesgruppe (tilmeldte)", "funnel": "Uden for Poisson-grænserne",
+        "funnel_adjusted": "Uden for de justerede grænser"})
+    return table_html(shown, {"Pr. 1.000": 1}) + _spread_html(block)
 
 
 def _spread_html(block: Block) -> str:
@@ -134,6 +155,11 @@ def _change_table(block: Block) -> str:
         if column in table:
             table = table.assign(**{column: [p_text(p).removeprefix("p = ").removeprefix("p ")
                                              if isinstance(p, float) and p == p else "" for p in table[column]]})
+    if block.strict and "rate_ratio" in table:  # the practices' rates are whole numbers
+        practice = ~table["practice"].isin([metrics.CLUSTER, BOTH_ROUNDS])
+        table = table.assign(**{c: [fmt.number(float(v), SETTINGS.strict_rate_decimals if p else SETTINGS.rate_decimals)
+                                    for v, p in zip(table[c], practice, strict=True)]
+                                for c in ("rate_per_1000_baseline", "rate_per_1000_follow_up")})
     shown = table[[c for c in names if c in table]].rename(columns=names)
     if "Delspørgsmål" in shown and not shown["Delspørgsmål"].astype(str).str.len().any():
         shown = shown.drop(columns="Delspørgsmål")
@@ -255,7 +281,46 @@ def _round_data(rnd: RoundResult, heading: str, redact) -> str:
     return "".join(parts)
 
 
-def data_section_html(analysis: OrderAnalysis) -> str:
+def _rates_shown(analysis: OrderAnalysis) -> str:
+    if analysis.order.is_strict:
+        return "Praksis' rater vises som hele tal, klyngens med én decimal."
+    return "Rater vises med én decimal."
+
+
+def privacy_html(analysis: OrderAnalysis, risk=None) -> str:
+    """The report's privacy note: the disclosure mode and, measured at run time, how many
+    practice letters a reader with the public listed-patient counts can name from the figures."""
+    strict = analysis.order.is_strict
+    parts = ["<h3>Fortrolighed</h3>",
+             f"<p>Fortrolighed for praksis' tal: <b>{'streng' if strict else 'standard'}</b> "
+             f"(bestillingens <code>disclosure: {esc(analysis.order.disclosure)}</code>).</p>"]
+    if analysis.current.referrals is None:
+        parts.append("<p>Ordren har ingen henvisningstal pr. praksis; fritekst er renset for navne, ydernumre, "
+                     "CPR-numre, e-mails og telefonnumre.</p>")
+        return "".join(parts)
+    if strict:
+        parts.append(f"<p>Streng tilstand: pr. praksis vises hverken antal henvisninger, konfidensintervaller eller "
+                     f"forventede antal; raterne er afrundet til hele tal pr. 1.000, og praksis' størrelse vises kun "
+                     f"som en størrelsesgruppe med mindst {SETTINGS.min_band_practices} af klyngens praksis "
+                     f"(grænser ved hele {fmt.number(SETTINGS.size_band_step)} tilmeldte, fastlagt ved baseline). "
+                     "Tragtens markeringer følger af den afrundede rate og gruppen. Klyngens samlede tal vises som "
+                     "i standardtilstand.</p>")
+    else:
+        parts.append("<p>Standardtilstand: pr. praksis vises antal henvisninger (små tal skjult), rate, "
+                     "konfidensinterval og forventet antal med én decimal, og tragten viser praksis' størrelse "
+                     "afrundet til nærmeste 100. Antallet af tilmeldte patienter pr. praksis er offentligt "
+                     "(eSundhed), så den, der har listen, kan ofte genkende praksis bag bogstaverne. "
+                     "<code>disclosure: strict</code> i bestillingen viser tallene, så det ikke kan lade sig "
+                     "gøre.</p>")
+    if risk is not None:
+        parts.append(f"<p class='kiap-risk'>Med de offentlige tal for tilmeldte patienter kan {risk.named} af "
+                     f"{risk.letters} praksisbogstaver genkendes ud fra tallene i denne rapport (målt ved kørslen: "
+                     "en læser med listen over praksis' tilmeldte patienter afprøver, hvilke praksis der passer med "
+                     "alle tal for hvert bogstav).</p>")
+    return "".join(parts)
+
+
+def data_section_html(analysis: OrderAnalysis, risk=None) -> str:
     parts = ["<h2>Om data</h2>"]
     parts.append(_round_data(analysis.current, f"Denne runde ({analysis.current.label})", analysis.published))
     if analysis.baseline is not None:
@@ -268,6 +333,7 @@ def data_section_html(analysis: OrderAnalysis) -> str:
         parts.append(f"<ul>{items}</ul>")
     else:
         parts.append("<p>Ingen advarsler.</p>")
+    parts.append(privacy_html(analysis, risk))
     parts.append(
         "<h3>Metode og indstillinger</h3><ul>"
         f"<li>Procenter for skalaspørgsmål er af alle, der har besvaret spørgsmålet, 'Ved ikke' "
@@ -277,7 +343,7 @@ def data_section_html(analysis: OrderAnalysis) -> str:
         f"<li>En figur vises kun, når mindst {SETTINGS.min_survey_base} har svaret.</li>"
         f"<li>Henvisningstal fra 1 til {SETTINGS.min_count - 1} vises som &lt;{SETTINGS.min_count}, og raten skjules; "
         f"kunne et skjult tal regnes ud fra klyngens total, skjules også det næstmindste tal på mindst "
-        f"{SETTINGS.min_count} ('skjult'), eller klyngens total. Rater vises med én decimal.</li>"
+        f"{SETTINGS.min_count} ('skjult'), eller klyngens total. {_rates_shown(analysis)}</li>"
         f"<li>Fritekst er renset for CPR-numre, e-mails, telefonnumre, ydernumre og navne, før den vises.</li>"
         f"<li>Svarprocenten er AAPOR's RR2 (The American Association for Public Opinion Research, Standard "
         f"Definitions): gennemførte og delvise besvarelser divideret med alle inviterede, som alle regnes for "

@@ -136,3 +136,31 @@ def demo_run(tmp_path_factory):
     outcomes = run_orders(orders, paths, log=lambda *_: None).outcomes
     yield {"orders": orders, "paths": paths, "outcomes": outcomes, "base": base}
     mp.undo()
+
+
+@pytest.fixture(scope="session")
+def strict_demo_run(tmp_path_factory):
+    """The demo's orders with referral data, run once for the session with disclosure: strict
+    (the demo's own orders stay standard); no PDF previews."""
+    import yaml
+
+    from kiap_analysis.batch import run_orders
+    from kiap_analysis.demo import write_demo
+
+    base = tmp_path_factory.mktemp("demo-strict")
+    mp = pytest.MonkeyPatch()
+    mp.setenv(ENV_PRIVATE, str(base / "private"))
+    mp.setenv(ENV_PROCESSED, str(base / "processed"))
+    mp.setenv(ENV_PDF, "0")
+    mp.delenv(ENV_KEY, raising=False)
+    orders = write_demo(base / "raw")
+    data = yaml.safe_load(orders.read_text(encoding="utf-8"))
+    strict = [o["id"] for o in data["orders"] if "referrals" in o]
+    for order in data["orders"]:
+        if order["id"] in strict:
+            order["disclosure"] = "strict"
+    orders.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    paths = Paths.current(reports=base / "reports")
+    outcomes = run_orders(orders, paths, only=strict, log=lambda *_: None).outcomes
+    yield {"orders": orders, "paths": paths, "outcomes": outcomes, "base": base}
+    mp.undo()

@@ -1,6 +1,7 @@
 """Planted identifiers through a whole order: none reaches the outputs, and the leak check
 stops an order when something slips past the redactor."""
 
+import html
 import json
 
 import pandas as pd
@@ -155,3 +156,155 @@ def test_every_form_of_an_identifier_is_redacted_in_every_output(inputs, workboo
         cells = " | ".join(map(str, pd.read_parquet(workbook.processed / order_id / "responses.parquet")
                                .to_numpy().ravel())).casefold()
         assert [v for v in PLANTED_FORMS if v in cells] == []
+
+
+# ------------------------------------------ issue 16, "Done when": every place an input can carry one
+
+# Identifiers planted in file names, sheet names, column headers, contact columns, free text,
+# the cluster's and municipality's names and cells that make an order fail; none may reach any
+# file under reports/ (deck and chart workbooks unzipped, notebook, report, tables, manifest,
+# run.log, index.html), nor the processed tables.
+EVERYWHERE = ["birkholm", "0101901234", "svarholm", "sekretærsen", "solbakken", "nordlys", "20.30.40.50",
+              "048213", "kvistgaard", "20304050", "010190-1234", "strandvejen", "077777", "011111", "planted.one",
+              "tlf 21 31 41 51"]
+CLUSTER_ORDERS = """
+practices:
+  Testklyngen: praksis.csv
+orders:
+  - id: everywhere-forebyg
+    cluster: Testklyngen
+    municipality: Test Kommune
+    package: forebyggelse-rehabilitering
+    survey: anna_birkholm_0101901234.csv
+    invited: 9
+    referrals: henvisninger.xlsx
+    listed_patients: tilmeldte.csv
+    names: navne.txt
+    period: {start: 2025-01-01, end: 2025-12-31}
+  - id: everywhere-akut
+    cluster: Testklyngen
+    municipality: Test Kommune
+    package: tiny.yaml
+    survey: svar.xlsx
+    invited: 9
+  - id: everywhere-count
+    cluster: Testklyngen
+    municipality: Test Kommune
+    package: forebyggelse-rehabilitering
+    survey: anna_birkholm_0101901234.csv
+    invited: 9
+    referrals: forkert.csv
+    listed_patients: tilmeldte.csv
+    period: {start: 2025-01-01, end: 2025-12-31}
+  - id: everywhere-status
+    cluster: Testklyngen
+    municipality: Test Kommune
+    package: tiny.yaml
+    survey: status.csv
+    invited: 9
+  - id: everywhere-names
+    cluster: "Klynge 010190-1234"
+    municipality: "Kommune tlf 20304050"
+    package: tiny.yaml
+    survey: status.csv
+    invited: 9
+"""
+AKUT_TEXTS = [
+    "Solbakken henviser mest",  # the cluster's practice, from another order's referral file
+    "Lægerne Nordlys henviser mindst",  # unknown, written like a practice's name
+    "spørg Strandvejen om det",  # a practice only the cluster's roster names
+    "praksis 077777 og 011111 svarer hurtigt",  # the roster's and another order's ydernumre
+    "ring 20.30.40.50 eller skriv til svarholm",  # dotted phone, a respondent's surname in lower case
+    "Svarholms forslag og sag_0101901234 og ydernr 048213",  # possessive, '_'-prefixed CPR, foreign ydernummer
+]
+
+
+def _xlsx(path, sheet: str, rows: list[list]) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = sheet
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+
+
+@pytest.fixture
+def everywhere(tmp_path, workbook):
+    folder = tmp_path / "in"
+    write(folder / "tiny.yaml", TINY_SPEC)
+    # the file name holds a respondent's name and a CPR number; two headers hold identifiers
+    survey = SURVEY.replace("Respondent;Navn;E-mail;Status;q1;q3", "Respondent;Navn;E-mail;Status;q1;q3;"
+                            "Noter om Birkholm;tlf 21 31 41 51")
+    survey = "\n".join(line + (";x;y" if i else "") for i, line in enumerate(survey.splitlines()))
+    survey = survey.replace("Planted Respondentsen", "Anna Birkholm")
+    write(folder / "anna_birkholm_0101901234.csv", survey + "\n")
+    # the referral workbook's sheet is named after a name on the order's list
+    _xlsx(folder / "henvisninger.xlsx", "Karen Sekretærsen",
+          [line.split(";") for line in REFERRALS.strip().splitlines()])
+    write(folder / "tilmeldte.csv", LISTED)
+    write(folder / "navne.txt", "Navn\nKaren Sekretærsen\n")
+    write(folder / "praksis.csv", "Ydernummer;Praksisnavn\n077777;Klinik Strandvejen\n011111;Lægerne Solbakken\n")
+    # a survey-only order: its sheet is a respondent's name, its contact column 'id' holds a practice's name
+    rows = [["id", "Navn", "Status", "q1", "q3"]]
+    rows += [["Lægerne Solbakken" if i % 2 else "Klinik Havblik", "Mette Svarholm" if i % 2 else "Jens Hansen",
+              "Gennemført", "Enig", text] for i, text in enumerate(AKUT_TEXTS)]
+    _xlsx(folder / "svar.xlsx", "Mette Svarholm", rows)
+    # error-provoking cells: a count that is a note with a name and a phone number, a status that is a name
+    write(folder / "forkert.csv", "Ydernummer;Diabetes;KOL\n011111;12;ring Jens Kvistgaard 20304050\n022222;9;7\n")
+    write(folder / "status.csv", "Respondent;Status;q1\n1;Gennemført;Enig\n2;Jens Kvistgaard;Enig\n")
+    return folder
+
+
+def test_identifiers_planted_everywhere_reach_no_published_file(everywhere, workbook):
+    orders = write(everywhere / "orders.yaml", CLUSTER_ORDERS)
+    report = run_orders(orders, workbook, workers=1, log=lambda *_: None)
+    status = {o.order_id: (o.status, o.error) for o in report.outcomes}
+    assert status["everywhere-forebyg"] == ("ok", "") and status["everywhere-akut"] == ("ok", "")
+    assert {status[i][0] for i in ("everywhere-count", "everywhere-status", "everywhere-names")} == {"failed"}
+    assert report.index_hits == []
+    leaks = [(name, value) for name, text in texts(workbook.reports) for value in EVERYWHERE
+             if value in " ".join(text.split()).casefold()]
+    assert leaks == []
+    for folder in (workbook.processed / "everywhere-forebyg", workbook.processed / "everywhere-akut"):
+        for parquet in folder.glob("*.parquet"):
+            cells = " | ".join(map(str, pd.read_parquet(parquet).to_numpy().ravel())).casefold()
+            assert [v for v in EVERYWHERE if v in cells] == [], parquet.name
+    # The place instead of the value, and the file and sheet by their aliases.
+    count_error = status["everywhere-count"][1]
+    assert "forkert.csv, row 2, column 'KOL': expected a whole number, got text" in count_error
+    assert "row 3, column 'B': a status (text) in 1 row(s) is not understood" in status["everywhere-status"][1]
+    assert "'cluster' holds what looks like a CPR number" in status["everywhere-names"][1]
+    manifest = json.loads((workbook.reports / "everywhere-forebyg" / "manifest.json").read_text())
+    assert [i["path"] for i in manifest["inputs"]][:2] == ["fil 1", "henvisninger.xlsx"]
+    assert manifest["disclosure"]["mode"] == "standard"
+    akut = html.unescape((workbook.reports / "everywhere-akut" / "report.html").read_text())
+    assert "plain table (Excel, sheet 'ark 1')" in akut
+    assert "[navn] henviser mest" in akut and "spørg [navn] om det" in akut
+    assert "praksis [ydernummer] og [ydernummer] svarer hurtigt" in akut
+    forebyg = html.unescape((workbook.reports / "everywhere-forebyg" / "report.html").read_text())
+    assert "column 'Noter om [navn]' matches no question" in forebyg
+    names = json.loads((workbook.reports / "everywhere-names" / "manifest.json").read_text())
+    assert names["cluster"] == "Klynge [CPR]" and names["municipality"] == "Kommune tlf [telefon]"
+    # The real names are in the private log only.
+    log = (workbook.private / "logs" / "everywhere-forebyg.places.log").read_text()
+    assert "fil 1 = anna_birkholm_0101901234.csv" in log and "ark 1 = Karen Sekretærsen" in log
+    assert (workbook.private / "logs" / "everywhere-akut.places.log").read_text() == "ark 1 = Mette Svarholm\n"
+
+
+def test_an_error_message_holding_data_keeps_the_old_index_and_says_so(inputs, workbook):
+    """A manifest is leak-checked before it is published; the index before it replaces the old one."""
+    from kiap_analysis.batch import index_leaks
+    from kiap_analysis.index import write_index
+    from kiap_analysis.orders import load_orders
+
+    orders = write(inputs / "orders.yaml", ORDER.format(id="planted", extra=""))
+    assert run_orders(orders, workbook, workers=1, log=lambda *_: None).outcomes[0].status == "ok"
+    before = (workbook.reports / "index.html").read_text()
+    manifest_path = workbook.reports / "planted" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["warnings"] = ["a warning that quotes Lægerne Solbakken"]  # as an older version might have written
+    manifest_path.write_text(json.dumps(manifest))
+    hits = write_index(workbook.reports, check=lambda page: index_leaks(page, load_orders(orders), workbook))
+    assert [(h.file, h.kind) for h in hits] == [("index.html", "name"), ("index.html", "practice name")]
+    assert (workbook.reports / "index.html").read_text() == before

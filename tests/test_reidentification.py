@@ -4,12 +4,15 @@ from an order's published figures. Hand-made cases, then the demo orders' real o
 import io
 import math
 import zipfile
+from dataclasses import replace
 
 import pandas as pd
 import pytest
 
 from kiap_analysis import metrics
 from kiap_analysis.reidentification import (
+    BASELINE,
+    CLUSTER_LETTER,
     Clue,
     attack,
     candidates,
@@ -19,6 +22,7 @@ from kiap_analysis.reidentification import (
     consistent,
     named_letters,
     read_clues,
+    size_band,
     size_window,
 )
 
@@ -74,17 +78,55 @@ def test_the_rate_table_and_the_reports_table_give_the_same_clues(tmp_path):
     csv = pd.DataFrame({"practice": ["Praksis A", "Praksis B", "Praksis C", "Klyngen samlet"],
                         "offer": "KOL", "referrals": ["12", "<5", "skjult", "40"],
                         "rate_per_1000": ["8.0", "", "", "4.0"], "ci_low": ["4.1", "", "", "2.9"],
-                        "ci_high": ["14.0", "", "", "5.4"]})
-    assert clues_from_rate_table(csv, "t") == [Clue("A", "t", 12, 8.0, 4.1, 14.0), Clue("B", "t"), Clue("C", "t")]
+                        "ci_high": ["14.0", "", "", "5.4"], "expected": ["6.0", "", "", ""],
+                        "funnel": ["", "", "", ""]})
+    a = Clue("A", "t", 12, 8.0, 4.1, 14.0, expected=6.0, flag="", offer="KOL")
+    total = Clue(CLUSTER_LETTER, "t", 40, offer="KOL")
+    assert clues_from_rate_table(csv, "t") == [a, Clue("B", "t", offer="KOL"), Clue("C", "t", offer="KOL"), total]
     html = ("<table class='kiap-table'><thead><tr><th>Praksis</th><th>Tilbud</th><th>Henvisninger</th>"
-            "<th>Pr. 1.000</th><th>95 %-KI fra</th><th>95 %-KI til</th></tr></thead><tbody>"
-            "<tr><td>Praksis A</td><td>KOL</td><td class='num'>1.012</td><td class='num'>8,0</td>"
-            "<td class='num'>4,1</td><td class='num'>14,0</td></tr><tr><td>Praksis B</td><td>KOL</td>"
-            "<td class='num'>&lt;5</td><td class='num'>ikke beregnet</td><td class='num'>ikke beregnet</td>"
-            "<td class='num'>ikke beregnet</td></tr></tbody></table>")
+            "<th>Forventet ved klyngens rate</th><th>Pr. 1.000</th><th>95 %-KI fra</th><th>95 %-KI til</th>"
+            "<th>Uden for Poisson-grænserne</th></tr></thead><tbody>"
+            "<tr><td>Praksis A</td><td>KOL</td><td class='num'>1.012</td><td>6,0</td><td class='num'>8,0</td>"
+            "<td class='num'>4,1</td><td class='num'>14,0</td><td>over 95 %</td></tr><tr><td>Praksis B</td>"
+            "<td>KOL</td><td class='num'>&lt;5</td><td></td><td class='num'>ikke beregnet</td><td class='num'>ikke "
+            "beregnet</td><td class='num'>ikke beregnet</td><td></td></tr></tbody></table>")
     path = tmp_path / "report.html"
     path.write_text(html, encoding="utf-8")
-    assert clues_from_report(path) == [Clue("A", "report.html", 1012, 8.0, 4.1, 14.0), Clue("B", "report.html")]
+    assert clues_from_report(path) == [Clue("A", "report.html", 1012, 8.0, 4.1, 14.0, expected=6.0, flag="over 95 %",
+                                            offer="KOL"), Clue("B", "report.html", offer="KOL")]
+
+
+def test_strict_tables_give_bands_and_whole_rates_but_no_flags(tmp_path):
+    # Strict mode's flags follow from the rate and the band: the reader takes the band, not them.
+    csv = pd.DataFrame({"practice": ["Praksis A", "Praksis B"], "offer": "KOL", "referrals": ["", "<5"],
+                        "rate_per_1000": ["8", ""], "ci_low": "", "ci_high": "", "expected": "",
+                        "funnel": ["over 95 %", ""], "size_band": ["2.500-5.499", "under 2.500"]})
+    assert clues_from_rate_table(csv, "t") == [Clue("A", "t", rate=8.0, decimals=0, size=(2500.0, 5499.0), offer="KOL"),
+                                               Clue("B", "t", size=(0.0, 2499.0), offer="KOL")]
+    assert size_band("5.500 og flere") == (5500.0, math.inf) and size_band("alle størrelser") is None
+
+
+def test_the_expected_count_and_the_flag_narrow_a_size_with_the_clusters_total():
+    # The cluster's 40 referrals over 10,000 listed patients: 4.0 per 1,000. A practice's expected
+    # count 6.0 (one decimal) is 4.0 n / 1,000 within 0.05: 1,488 <= n <= 1,512.
+    listed = {"P1": 1500, "P2": 1520, "P3": 6980}
+    clues = [Clue(CLUSTER_LETTER, referrals=40, offer="KOL"), Clue("A", expected=6.0, offer="KOL"),
+             Clue("B", offer="KOL")]
+    assert attack(clues, listed).candidates["A"] == {"P1"}  # 1,520 would expect 6.1
+    assert attack(clues[1:], listed).candidates["A"] == {"P1", "P2", "P3"}  # no total, no rate: nothing
+    # The Poisson flag: 12 referrals where 6.0 are expected is 'over 95 %' (P(X >= 12) = 0.020);
+    # where 6.08 (P2) are expected it is still over, at 6980 patients (27.9) it is 'under 99,8 %'.
+    flagged = [clues[0], Clue("A", referrals=12, flag="over 95 %", offer="KOL")]
+    assert attack(flagged, listed).candidates["A"] == {"P1", "P2"}
+
+
+def test_a_follow_ups_baseline_figures_are_matched_with_the_baselines_list():
+    now, before = {"P1": 1500, "P2": 3000}, {"P1": 1500, "P2": 1600, "P3": 3000}
+    clues = [Clue("A", referrals=12, rate=8.0, round=BASELINE), Clue("A"), Clue("B", rate=4.0)]
+    result = attack(clues, now, baseline_listed=before)
+    assert result.candidates["A"] == {"P1"}  # 12 at 8.0 is 1,491-1,509 in the baseline's list
+    # A letter with baseline figures is a practice of the baseline's list; P3 left: no letter here.
+    assert result.named == {"A": "P1", "B": "P2"}
 
 
 def _practice_rates() -> pd.DataFrame:
@@ -127,24 +169,24 @@ def test_the_decks_native_charts_give_rates_intervals_and_funnel_sizes(tmp_path)
 # ------------------------------------------------------------------ the demo orders
 
 
-def _truth(demo_run, order) -> tuple[dict[str, int], dict[str, str]]:
+def _truth(run, order) -> tuple[dict[str, int], dict[str, str]]:
     """The reader's list (the order's listed-patients file) and the true letter of each practice."""
     from kiap_analysis.ingest.referrals import read_listed_patients
     from kiap_analysis.pseudonyms import PseudonymRegister, load_key, practice_digest
 
     listed = read_listed_patients(order.listed_patients, order.listed_patients.name).listed
     sizes = {r.ydernummer: int(r.listed_patients) for r in listed.itertuples() if pd.notna(r.listed_patients)}
-    key = load_key(demo_run["paths"].private, create=False)
-    letters = PseudonymRegister(demo_run["paths"].private, order.cluster, key).letters()
+    key = load_key(run["paths"].private, create=False)
+    letters = PseudonymRegister(run["paths"].private, order.cluster, key).letters()
     truth = {y: letters[practice_digest(key, y)] for y in listed["ydernummer"]}
     return sizes, truth
 
 
-def _referral_orders(demo_run):
+def _referral_orders(run):
     from kiap_analysis.orders import load_orders
 
-    orders = load_orders(demo_run["orders"])
-    return [orders.order(e.id) for e in orders.entries if orders.order(e.id).listed_patients is not None]
+    orders = load_orders(run["orders"])
+    return [orders.order(e.id) for e in orders.entries if orders.order(e.id).listed_patients is not None], orders
 
 
 def _assert_sound(result, truth, sizes):
@@ -156,25 +198,103 @@ def _assert_sound(result, truth, sizes):
             assert practice in found, letter
 
 
+def _attack_order(run, order, orders):
+    """The attack on one published order (and, for a follow-up, with its baseline's list)."""
+    folder = run["paths"].reports / order.id
+    sizes, truth = _truth(run, order)
+    baseline_sizes = None
+    if order.baseline:
+        baseline_sizes, baseline_truth = _truth(run, orders.order(order.baseline))
+        truth = {**baseline_truth, **truth}
+    clues = read_clues(folder)
+    result = attack(clues, sizes, baseline_listed=baseline_sizes)
+    _assert_sound(result, truth, {**(baseline_sizes or {}), **sizes})
+    return clues, result
+
+
+MODES = ("standard", "strict")
+
+
 @pytest.mark.slow
-def test_the_attack_on_the_demo_orders_outputs(demo_run, capsys):
-    lines = []
-    for order in _referral_orders(demo_run):
-        folder = demo_run["paths"].reports / order.id
-        sizes, truth = _truth(demo_run, order)
-        clues = read_clues(folder)
-        sources = {c.source.split(":")[0] for c in clues}
-        assert sources == {"tables/referrals_per_1000.csv", "deck.pptx", "report.html"}
-        by_source = {s: {(c.letter, c.referrals, c.rate, c.ci_low, c.ci_high) for c in clues
-                         if c.source == s} for s in ("tables/referrals_per_1000.csv", "report.html")}
-        assert by_source["report.html"] == by_source["tables/referrals_per_1000.csv"]
-        result = attack(clues, sizes)
-        _assert_sound(result, truth, sizes)
-        widths = sorted(w[1] - w[0] + 1 for w in result.windows.values() if w)
-        lines.append(f"{order.id}: {result} (default mode; size windows {widths[0]}-{widths[-1]} patients wide)")
-        _assert_charts_hold_what_their_workbooks_hold(folder / "deck.pptx")
+def test_the_attack_on_the_demo_orders_outputs_in_both_modes(demo_run, strict_demo_run, capsys):
+    """Every figure an order publishes (its tables, a follow-up's both rounds, the deck's charts,
+    the report), attacked with the true listed-patient lists: strict mode names at most 1 letter,
+    and the report states what its own run measured."""
+    lines, named = [], {}
+    for mode, run in zip(MODES, (demo_run, strict_demo_run), strict=True):
+        assert [o.status for o in run["outcomes"] if o.order_id in {"fjord-2025-forebyg", "aa-2026-forebyg"}] \
+            == ["ok", "ok"]
+        referral_orders, orders = _referral_orders(run)
+        for order in referral_orders:
+            folder = run["paths"].reports / order.id
+            clues, result = _attack_order(run, order, orders)
+            sources = {c.source.split(":")[0] for c in clues}
+            assert {"tables/referrals_per_1000.csv", "deck.pptx", "report.html"} <= sources
+            named[(mode, order.id)] = len(result.named)
+            widths = sorted(w[1] - w[0] + 1 for w in result.windows.values() if w)
+            lines.append(f"{order.id}: {result} ({mode} mode; size windows "
+                         f"{widths[0] if widths else '-'}-{widths[-1] if widths else '-'} patients wide)")
+            html = (folder / "report.html").read_text(encoding="utf-8")
+            assert (f"Med de offentlige tal for tilmeldte patienter kan {len(result.named)} af "
+                    f"{len(result.candidates)} praksisbogstaver genkendes") in html
+            assert f"disclosure: {mode}" in html
+            _assert_charts_hold_what_their_workbooks_hold(folder / "deck.pptx")
+    # A reader with both rounds' outputs of the strict follow-up (letters are kept between rounds).
+    run = strict_demo_run
+    referral_orders, orders = _referral_orders(run)
+    follow_up = next(o for o in referral_orders if o.baseline)
+    clues = [replace(c, round=BASELINE) for c in read_clues(run["paths"].reports / follow_up.baseline)]
+    clues += read_clues(run["paths"].reports / follow_up.id)
+    sizes, truth = _truth(run, follow_up)
+    before, before_truth = _truth(run, orders.order(follow_up.baseline))
+    both = attack(clues, sizes, baseline_listed=before)
+    _assert_sound(both, {**before_truth, **truth}, {**before, **sizes})
+    lines.append(f"{follow_up.baseline} and {follow_up.id} together: {both} (strict mode)")
     with capsys.disabled():
         print("\n" + "\n".join(lines))
+    assert max(n for (mode, _), n in named.items() if mode == "strict") <= 1
+    assert min(n for (mode, _), n in named.items() if mode == "standard") >= 8  # what strict is for
+
+
+def test_strict_charts_read_as_bands(tmp_path):
+    """A strict deck's funnel: x is a band's position, the axis title lists the bands."""
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    from kiap_analysis import funnel
+    from kiap_analysis.analysis import publishable_rates
+    from kiap_analysis.disclosure import SizeBand
+    from kiap_analysis.native_charts import add_funnel, add_practice_rates
+
+    rates = _raw_rates()
+    bands = (SizeBand(0, 2499), SizeBand(2500))
+    table = publishable_rates(rates, bands=bands)
+    practices = table[table["practice"] != metrics.CLUSTER].assign(note="")
+    prs = Presentation()
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    fit = funnel.fit_offers(table, metrics.CLUSTER)["KOL"]
+    add_practice_rates(slide, (0, 0, Inches(5), Inches(4)), practices, fit.cluster_rate)
+    add_funnel(slide, (Inches(5), 0, Inches(5), Inches(4)), practices, fit)
+    prs.save(tmp_path / "deck.pptx")
+    found = clues_from_deck(tmp_path / "deck.pptx")
+    points = sorted((c.letter, c.rate, c.decimals, c.size) for c in found if c.size is not None)
+    # A (1,500) and B (1,520) are under 2,500, drawn at their mean 1,510; C (3,000) above. Rates
+    # as whole numbers: 12/1.5 = 8, 7/1.52 = 4.6 -> 5, 12/3 = 4.
+    assert points == [("A", 8.0, 0, (0.0, 2499.0)), ("B", 5.0, 0, (0.0, 2499.0)), ("C", 4.0, 0, (2500.0, math.inf))]
+    bars = [(c.letter, c.rate, c.ci_low, c.ci_high) for c in found if c.size is None and c.rate]
+    assert bars == [("A", 8.0, None, None), ("B", 5.0, None, None), ("C", 4.0, None, None)]  # no error bars
+    # A and B fit either practice under 2,500 (12 and 7 referrals at 1,500 or 1,520 give 8 and 5);
+    # C is alone in its band: why a band needs at least 3 of the cluster's practices.
+    assert attack(found, LISTED).named == {"C": "P3"}
+
+
+def _raw_rates() -> pd.DataFrame:
+    referrals = pd.DataFrame({"practice_id": ["A", "B", "C"], "offer": "KOL", "referrals": [12, 7, 12]})
+    listed = pd.DataFrame({"practice_id": ["A", "B", "C"], "listed_patients": [1500, 1520, 3000]})
+    rates = metrics.referral_rates(referrals, listed, ["KOL"])
+    rates.insert(0, "practice", rates.pop("practice_id").map(
+        lambda p: p if p == metrics.CLUSTER else f"Praksis {p}"))
+    return rates
 
 
 def _number(text: str | None) -> float | None:
@@ -203,74 +323,3 @@ def _assert_charts_hold_what_their_workbooks_hold(deck):
                 stored |= {round(float(c.value), 9) for s in book for row in s.iter_rows() for c in row
                            if isinstance(c.value, (int, float))}
     assert stored and stored <= cached
-
-
-def size_bands(sizes: list[int], step: int = 500, minimum: int = 3) -> list[tuple[int, int]]:
-    """The proposed strict mode's bands: edges at multiples of ``step``, at least ``minimum``
-    of the cluster's practices in each."""
-    groups: list[list[int]] = []
-    ordered = sorted(sizes)
-    for i, n in enumerate(ordered):
-        if not groups or (len(groups[-1]) >= minimum and ordered[i - 1] // step != n // step):
-            groups.append([])
-        groups[-1].append(n)
-    if len(groups) > 1 and len(groups[-1]) < minimum:
-        last = groups.pop()
-        groups[-1] += last
-    edges = [g[0] // step * step for g in groups[1:]]
-    lows, highs = [0, *edges], [*(e - 1 for e in edges), 10**9]
-    return list(zip(lows, highs, strict=True))
-
-
-EXAMPLE = "the issue's example"
-
-
-@pytest.mark.slow
-def test_the_proposed_strict_mode_simulated_on_the_demo_tables(demo_run, capsys):
-    """Not the strict mode (a later issue): its design, simulated on each demo order's tables
-    and measured by the same attack. The issue's example design is measured too."""
-    from kiap_analysis.analysis import analyse_order
-
-    lines = []
-    for order in _referral_orders(demo_run):
-        sizes, truth = _truth(demo_run, order)
-        analysis = analyse_order(demo_run["orders"], order.id, demo_run["paths"])
-        rates = analysis.current.referrals.raw_rates
-        shown = analysis.current.referrals.rates.set_index(["practice", "offer"])["is_suppressed"]
-        bands = size_bands(list(sizes.values()))
-        example, proposal = [], []
-        for row in rates[rates["practice"] != metrics.CLUSTER].itertuples():
-            letter = row.practice.removeprefix("Praksis ")
-            if not row.is_rate_computed or shown[(row.practice, row.offer)]:
-                example.append(Clue(letter))
-                proposal.append(Clue(letter))
-                continue
-            n = int(row.listed_patients)
-            # The issue's example: no counts, whole-number rates, bands of 1,000 on the funnel's
-            # axis, intervals from the practice's count at the band's middle size.
-            low = n // 1000 * 1000
-            events = metrics.poisson_interval(int(row.referrals))
-            example.append(Clue(letter, rate=round(row.rate_per_1000), decimals=0, size=(low, low + 999),
-                                ci_low=round(events[0] * 1000 / (low + 500)),
-                                ci_high=round(events[1] * 1000 / (low + 500)), ci_patients=low + 500))
-            # The proposal: whole-number rates, bands of at least 3 practices, no counts, and
-            # intervals (if any) from the rate and the band alone, so they add nothing.
-            band = next(b for b in bands if b[0] <= n <= b[1])
-            proposal.append(Clue(letter, rate=round(row.rate_per_1000), decimals=0, size=band))
-        measured = {}
-        for name, clues in ((EXAMPLE, example), ("proposal", proposal)):
-            result = attack(clues, sizes)
-            _assert_sound(result, truth, sizes)
-            measured[name] = result
-        assert len(measured["proposal"].named) <= 1
-        lines.append(f"{order.id}: the issue's example design: {measured[EXAMPLE]}; "
-                     f"the proposed strict mode: {measured['proposal']} (bands {bands})")
-    with capsys.disabled():
-        print("\n" + "\n".join(lines))
-
-
-def test_size_bands_hold_at_least_three_practices():
-    assert size_bands([1498, 1536, 1560, 1757, 2954, 3302, 3401, 5602, 5627, 6492, 6972]) == [
-        (0, 2499), (2500, 5499), (5500, 10**9)]
-    assert size_bands([1000, 1100, 1200, 1300, 1400]) == [(0, 10**9)]  # one 500-bin: one band
-    assert size_bands([1000, 1600, 2100, 2600]) == [(0, 10**9)]  # a last band of 1 joins the one before
