@@ -165,6 +165,6 @@ def whole_numbers(table: pd.DataFrame, columns: Sequence[str], practice_rows: pd
         for index in out.index[practice_rows]:
             value = values[index]
             if isinstance(value, float) and math.isfinite(value):
-                values[index] = round(value)
+                values[index] = int(round(float(value)))  # noqa: RUF046 (numpy rounds to a float)
         out[column] = values
     return out

@@ -51,7 +51,8 @@ class Places:
 
     def log_text(self) -> str:
         """The private log: which alias stands for which real name."""
-        return "".join(f"{alias} = {real}\n" for real, alias in sorted(set(self.aliases), key=lambda a: a[1]))
+        ordered = sorted(set(self.aliases), key=lambda a: (a[1], len(a[0])))
+        return "".join(f"{alias} = {real}\n" for real, alias in ordered)
 
     def pairs(self) -> list[list[str]]:
         return [[real, alias] for real, alias in self.aliases]

@@ -149,6 +149,7 @@ def safe_table(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(spreadsheet_safe)
+            # object kept: map() would make whole numbers among blanks floats again ('12' -> '12.0')
+            out[column] = pd.Series([spreadsheet_safe(v) for v in out[column]], index=out.index, dtype=object)
     out.columns = [spreadsheet_safe(c) for c in out.columns]
     return out
