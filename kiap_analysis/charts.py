@@ -270,6 +270,23 @@ def funnel_positions(rates: pd.DataFrame) -> pd.Series:
     return rates["listed_patients"].astype(float).map(rounded_size)
 
 
+def point_labels(points: pd.DataFrame) -> list[str]:
+    """The letter of each funnel point; points drawn at the same place (strict mode's bands with
+    the same whole-number rate) share one label, 'C, M', on the first of them ('' on the rest)."""
+    seen: dict[tuple[float, float], int] = {}
+    labels: list[str] = []
+    for row in points.itertuples():
+        letter = str(row.practice).removeprefix("Praksis ")
+        place = (float(row.listed_patients), float(row.rate_per_1000))
+        if place in seen:
+            labels[seen[place]] += f", {letter}"
+            labels.append("")
+        else:
+            seen[place] = len(labels)
+            labels.append(letter)
+    return labels
+
+
 def funnel_axis_title(rates: pd.DataFrame) -> str:
     if is_banded(rates):
         bands = list(dict.fromkeys(b for b in rates["size_band"] if b))
@@ -330,7 +347,8 @@ def plot_funnel(rates: pd.DataFrame, *, cluster_rate: float, ax: Axes | None = N
         ax.plot(part["listed_patients"], part[f"{prefix}low_per_1000"], color=colour, linestyle=style, linewidth=1.2)
     ax.axhline(fit.cluster_rate, color=palette.REFERENCE, linewidth=1.5,
                label=f"Klyngen samlet: {fmt.rate(fit.cluster_rate)}")
-    for row, position in zip(shown.itertuples(), markers, strict=True):
+    labels = point_labels(shown)
+    for row, position, label in zip(shown.itertuples(), markers, labels, strict=True):
         marker, colour, size = ("o", palette.PRIMARY, 60)
         if position.endswith("99,8 %"):
             marker, colour, size = ("D", palette.OUTLIER, 80)
@@ -338,7 +356,7 @@ def plot_funnel(rates: pd.DataFrame, *, cluster_rate: float, ax: Axes | None = N
             marker, colour, size = ("s", palette.SECONDARY, 70)
         ax.scatter(row.listed_patients, row.rate_per_1000, marker=marker, color=colour, s=size, zorder=3,
                    edgecolor="white", linewidth=0.8)
-        ax.annotate(str(row.practice).removeprefix("Praksis "), (row.listed_patients, row.rate_per_1000),
+        ax.annotate(label, (row.listed_patients, row.rate_per_1000),
                     textcoords="offset points", xytext=(6, 4), fontsize=10)
     ax.scatter([], [], marker="s", color=palette.SECONDARY, label="Uden for 95 %")
     ax.scatter([], [], marker="D", color=palette.OUTLIER, label="Uden for 99,8 %")
@@ -348,7 +366,12 @@ def plot_funnel(rates: pd.DataFrame, *, cluster_rate: float, ax: Axes | None = N
     ax.set_xlim(low_x, high_x)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v)))
     ax.yaxis.set_major_formatter(_ticks())
-    ax.set_xlabel(funnel_axis_title(rates))
+    if is_banded(rates):  # strict mode: the x axis in size bands
+        bands = shown.drop_duplicates("size_band").sort_values("listed_patients")
+        ax.set_xticks(bands["listed_patients"].tolist(), bands["size_band"].tolist())
+        ax.set_xlabel("Tilmeldte patienter, størrelsesgruppe")
+    else:
+        ax.set_xlabel(funnel_axis_title(rates))
     ax.set_ylabel("Henvisninger pr. 1.000 tilmeldte")
     ax.grid(color=palette.GRID, linewidth=0.5)
     ax.set_axisbelow(True)

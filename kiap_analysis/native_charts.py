@@ -27,7 +27,7 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu, Pt
 
 from . import palette
-from .charts import funnel_axis_title, funnel_grid, funnel_markers, funnel_positions, limit_label
+from .charts import funnel_axis_title, funnel_grid, funnel_markers, funnel_positions, limit_label, point_labels
 from .disclosure import is_banded
 from .formatting import percent, rate
 from .funnel import FunnelFit
@@ -371,7 +371,7 @@ def _rate_chart(slide, box, categories, series: list[tuple[str, list, list, list
         tops.append(reference)
     chart.value_axis.minimum_scale = 0
     chart.value_axis.maximum_scale, chart.value_axis.major_unit = nice_axis(max(tops, default=1.0))
-    chart.value_axis.tick_labels.number_format = number_format
+    chart.value_axis.tick_labels.number_format = RATE  # ticks at 2,5 stay 2,5 when the bars are whole numbers
     chart.value_axis.tick_labels.number_format_is_linked = False
     chart.value_axis.has_title = True
     chart.value_axis.axis_title.text_frame.text = "Pr. 1.000 tilmeldte"
@@ -502,8 +502,12 @@ def add_funnel(slide, box, practices: pd.DataFrame, fit: FunnelFit):
         series.marker.size = 9
         _fill(series.marker.format, colour)
         series.marker.format.line.color.rgb = rgb(palette.BACKGROUND)
-        for point, row in zip(series.points, rows, strict=True):
-            point.data_label.text_frame.text = str(row.practice).removeprefix("Praksis ")
+        labels = point_labels(pd.DataFrame(rows))
+        for point, label in zip(series.points, labels, strict=True):
+            if not label:  # drawn where another point is: its letter is in that point's label
+                _hide_label(point)
+                continue
+            point.data_label.text_frame.text = label
             point.data_label.position = XL_LABEL_POSITION.RIGHT
             point.data_label.font.size = Pt(FONT_PT - 2)
     _drop_legend_entries(chart, [i for i, line in enumerate(lines) if line[3]])

@@ -411,10 +411,12 @@ def clues_from_chart_xml(xml: bytes, source: str) -> list[Clue]:
         if x_values and labels:  # funnel points
             y_values = _cache(series.find(f"{_C}yVal"))
             decimals = _float_decimals((float(v) for v in y_values.values()), _format(series.find(f"{_C}yVal")))
-            for idx, letter in labels.items():
+            for idx, label in labels.items():
                 x = float(x_values[idx])
                 size = next((b for b in bands if b[0] <= x <= b[1]), None) if bands else (x - 50, x + 50)
-                found.append(Clue(letter.strip(), source, rate=float(y_values[idx]), decimals=decimals, size=size))
+                for letter in label.split(","):  # 'C, M': two points drawn at one place
+                    found.append(Clue(letter.strip(), source, rate=float(y_values[idx]), decimals=decimals,
+                                      size=size))
             continue
         categories = _cache(series.find(f"{_C}cat"))
         values = _cache(series.find(f"{_C}val"))
