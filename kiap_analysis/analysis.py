@@ -24,7 +24,7 @@ from .ingest.names import read_names
 from .ingest.referrals import ListedIngest, ReferralIngest, read_listed_patients, read_referrals
 from .ingest.survey import SurveyIngest, read_survey
 from .orders import Order, load_orders, resolve_spec
-from .places import Places, order_places
+from .places import Places, order_places, published_problem
 from .privacy import hidden_cells, redact_frame, suppress_referrals
 from .pseudonyms import (
     PseudonymRegister,
@@ -155,10 +155,7 @@ class OrderAnalysis:
         return self.redactor(self.places(text))
 
     def published_problem(self, problem: Problem) -> Problem:
-        problem = self.places.problem(problem)
-        return replace(problem, file=self.redactor(problem.file), message=self.redactor(problem.message),
-                       fix=self.redactor(problem.fix), sheet=problem.sheet and self.redactor(problem.sheet),
-                       column=problem.column and self.redactor(problem.column))
+        return published_problem(problem, self.places, self.redactor)
 
     @property
     def warnings(self) -> list[Problem]:
@@ -522,9 +519,9 @@ def in_strict_mode(results: list[RoundResult]) -> list[RoundResult]:
     rounds = [r for r in results if r.referrals is not None]
     if not rounds:
         return results
-    bands = bands_for_rounds(rounds[0].referrals.sizes(), [r.referrals.sizes() for r in rounds])
-    banded = dict(zip((id(r) for r in rounds), bands, strict=True))
-    return [replace(r, referrals=r.referrals.in_bands(banded[id(r)])) if id(r) in banded else r for r in results]
+    bands = iter(bands_for_rounds(rounds[0].referrals.sizes(), [r.referrals.sizes() for r in rounds]))
+    return [replace(r, referrals=r.referrals.in_bands(next(bands))) if r.referrals is not None else r
+            for r in results]
 
 
 def respondent_links(survey: SurveyResult, key: bytes) -> dict[str, str]:

@@ -30,7 +30,7 @@ from .errors import KiapError, display_path
 from .fileio import sha256_file, sha256_path, write_text
 from .leakcheck import Hit, order_literals, order_watchlist, scan
 from .orders import OrderEntry, OrdersFile
-from .places import PLACES, Places, known_watchlist, order_places
+from .places import PLACES, Places, known_places
 from .preview import deck_pdf
 from .pseudonyms import registered_ydernumre
 from .publish import FAILED_DIR
@@ -78,9 +78,15 @@ def _summary(notebook: nbformat.NotebookNode) -> dict:
     raise KiapError("the notebook ran but did not export (no run summary): was the last cell removed?")
 
 
-# Errors the workbook raises on purpose: their messages name places and kinds, never a cell's content.
-OWN_ERRORS = frozenset({"KiapError", "InputError", "OrdersFileError", "SpecError", "PseudonymKeyError", "LeakError",
-                        "RunLockedError"})
+def _own_errors() -> set[str]:
+    """The names of the errors the workbook raises on purpose (KiapError and its subclasses):
+    their messages name places and kinds, never a cell's content."""
+    found, todo = set(), [KiapError]
+    while todo:
+        cls = todo.pop()
+        found.add(cls.__name__)
+        todo += cls.__subclasses__()
+    return found
 
 
 def _error_message(exc: BaseException) -> str:
@@ -89,7 +95,7 @@ def _error_message(exc: BaseException) -> str:
     value), so only its type is published and its text stays with the failed notebook. Errors
     of the batch's own machinery (a timeout, a dead kernel, LibreOffice) are published whole."""
     if isinstance(exc, PapermillExecutionError):
-        if exc.ename in OWN_ERRORS:
+        if exc.ename in _own_errors():
             return f"{exc.ename}: {exc.evalue}"
         return (f"{exc.ename}: an unexpected error in the notebook (a bug, or a file the workbook cannot handle); "
                 "its message is not published, as it may hold data values: see the failed run in the private "
@@ -232,7 +238,7 @@ def execute_order(orders: OrdersFile, entry: OrderEntry, paths: Paths, staging_r
         if warm is not None:
             warm.shutdown()  # the next order gets a fresh kernel
     places = _places(orders, entry, paths, identifiers)
-    error = _published(error, places, identifiers, paths)  # messages are published
+    error = _published(error, places, identifiers, paths, orders, entry)  # messages are published
     if status == STATUS_FAILED:
         log(f"failed: {error}")
     record = _Record(orders, entry, paths, fingerprint_, started, clock, timings, summary, places)
@@ -273,20 +279,19 @@ def _places(orders: OrdersFile, entry: OrderEntry, paths: Paths, identifiers: di
         return Places(tuple((real, alias) for real, alias in identifiers[PLACES]))
     if entry.order is None:
         return Places()
-    try:
-        watch = known_watchlist(orders, entry.order, registered_ydernumre(paths.private))
-        baseline = next((e.order for e in orders.entries if e.id == entry.order.baseline and e.order), None)
-        return order_places(orders.path, [entry.order] + ([baseline] if baseline else []), watch)
-    except (KiapError, OSError, ValueError):
-        return Places()
+    return known_places(orders, entry.order, registered_ydernumre(paths.private))[1]
 
 
-def _published(text: str, places: Places, identifiers: dict, paths: Paths) -> str:
+def _published(text: str, places: Places, identifiers: dict, paths: Paths, orders: OrdersFile,
+               entry: OrderEntry) -> str:
     """A message as it may be published: input names that hold an identifier replaced, and
-    the identifiers the order knows redacted (its record is leak-checked after)."""
+    the identifiers the order knows redacted (its record is leak-checked after): those its
+    notebook found, or (when it stopped before) what is known of it without its survey."""
     if not text:
         return text
     watch = order_watchlist({k: v for k, v in identifiers.items() if k != PLACES}, paths.private)
+    if not identifiers and entry.order is not None:
+        watch = known_places(orders, entry.order, registered_ydernumre(paths.private))[0]
     return Redactor(watch.ydernumre, watch.names, watch.public, watch.register)(places(text))
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import json
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -24,15 +24,12 @@ from .config import SUMMARY_MIMETYPE, Paths
 from .content import Content, build_content
 from .deck import write_deck
 from .disclosure import whole_numbers
-from .errors import InputError, KiapError
+from .errors import InputError
 from .fileio import write_bytes, write_csv, write_text
-from .identifiers import Watchlist
 from .letters import practice_letters
-from .orders import load_orders
-from .places import PLACES, Places, known_watchlist, order_places, write_places_log
+from .places import PLACES, published_input_error, write_places_log
 from .privacy import safe_table, suppress_small_base, suppress_small_change
-from .pseudonyms import load_key, registered_ydernumre
-from .redaction import Redactor
+from .pseudonyms import load_key
 from .reidentification import measure
 
 RATE_TABLE_COLUMNS = ["practice", "offer", "referrals", "rate_per_1000", "ci_low", "ci_high", "expected", "funnel",
@@ -48,7 +45,7 @@ class OrderRun:
         try:
             self.analysis: OrderAnalysis = analyse_order(orders_file, order_id, self.paths)
         except InputError as exc:  # its message is published (manifest, run.log, index)
-            raise published_input_error(exc, Path(orders_file), order_id, self.paths) from exc
+            raise published_input_error(exc, Path(orders_file), order_id, self.paths.private) from exc
         write_places_log(self.paths.private, order_id, self.analysis.places)
         self.content: Content = build_content(self.analysis)
         self._tables = self.tables()  # written by export(); the attack measures them first
@@ -192,30 +189,6 @@ def _texts_mapped(value, publish):
     if isinstance(value, list):
         return [_texts_mapped(v, publish) for v in value]
     return publish(value) if isinstance(value, str) else value
-
-
-def published_input_error(exc: InputError, orders_file: Path, order_id: str, paths: Paths) -> InputError:
-    """An order's input problems as they may be published: input file and sheet names that hold
-    an identifier replaced (``places``; the real ones in the private log), identifiers redacted.
-    The order's analysis stopped, so what is known of it without its survey is used."""
-    try:
-        orders = load_orders(orders_file)
-        order = orders.order(order_id)
-        watch = known_watchlist(orders, order, registered_ydernumre(paths.private))
-        places = order_places(orders.path, _rounds(orders, order), watch)
-    except (KiapError, OSError, ValueError):
-        watch, places = Watchlist(), Places()
-    write_places_log(paths.private, order_id, places)
-    redact = Redactor(watch.ydernumre, watch.names, watch.public, watch.register)
-    problems = [places.problem(p) for p in exc.problems]
-    problems = [replace(p, file=redact(p.file), message=redact(p.message), fix=redact(p.fix),
-                        sheet=p.sheet and redact(p.sheet), column=p.column and redact(p.column)) for p in problems]
-    return InputError(problems, exc.reconciliations)
-
-
-def _rounds(orders, order) -> list:
-    baseline = next((e.order for e in orders.entries if order.baseline and e.id == order.baseline and e.order), None)
-    return [order] + ([baseline] if baseline is not None else [])
 
 
 def _parquet(table: pd.DataFrame) -> bytes:

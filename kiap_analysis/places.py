@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .errors import KiapError, Problem, display_path
 from .identifiers import Watchlist, public_words
-from .orders import Order, OrdersFile
+from .orders import Order, OrdersFile, load_orders
 
 PLACES_LOG = "{order_id}.places.log"  # under <private>/logs/
 PLACES = "places"  # the key of the aliases in an order's private identifiers file
@@ -101,6 +101,48 @@ def known_watchlist(orders: OrdersFile, order: Order, register=None) -> Watchlis
             names |= read_names(order.names, order.names.name)
     public = public_words([order.id, order.cluster, order.municipality])
     return Watchlist(known.ydernumre, frozenset(names), public, register)
+
+
+def rounds_of(orders: OrdersFile, order: Order) -> list[Order]:
+    """The order and, for a follow-up, its baseline order (when the orders file has it)."""
+    baseline = next((e.order for e in orders.entries if order.baseline and e.id == order.baseline and e.order), None)
+    return [order] + ([baseline] if baseline is not None else [])
+
+
+def known_places(orders: OrdersFile, order: Order, register=None) -> tuple[Watchlist, Places]:
+    """The watchlist and places of an order that stopped before its analysis (``known_watchlist``)."""
+    try:
+        watch = known_watchlist(orders, order, register)
+        return watch, order_places(orders.path, rounds_of(orders, order), watch)
+    except (KiapError, OSError, ValueError):
+        return Watchlist(public=public_words([order.id, order.cluster, order.municipality])), Places()
+
+
+def published_problem(problem: Problem, places: Places, redact) -> Problem:
+    """A problem as it may be published: file and sheet names holding an identifier replaced
+    (``places``), every text field redacted (``redact``, a ``redaction.Redactor``)."""
+    problem = places.problem(problem)
+    return replace(problem, file=redact(problem.file), message=redact(problem.message), fix=redact(problem.fix),
+                   sheet=problem.sheet and redact(problem.sheet), column=problem.column and redact(problem.column))
+
+
+def published_input_error(exc, orders_file: Path, order_id: str, private: Path):
+    """An order's InputError as it may be published (manifest, run.log, index): its analysis
+    stopped, so what is known of the order without its survey names and redacts."""
+    from .errors import InputError
+    from .pseudonyms import registered_ydernumre
+    from .redaction import Redactor
+
+    try:
+        orders = load_orders(orders_file)
+        order = orders.order(order_id)
+    except (KiapError, OSError, ValueError):
+        watch, places = Watchlist(), Places()
+    else:
+        watch, places = known_places(orders, order, registered_ydernumre(private))
+    write_places_log(private, order_id, places)
+    redact = Redactor(watch.ydernumre, watch.names, watch.public, watch.register)
+    return InputError([published_problem(p, places, redact) for p in exc.problems], exc.reconciliations)
 
 
 def write_places_log(private: Path, order_id: str, places: Places) -> None:

@@ -85,7 +85,7 @@ def fresh_paths(folder: Path) -> Paths:
 def run_inprocess(orders_path: Path, paths: Paths, ids: list[str]) -> float:
     """The same outputs without notebooks: the package called directly, one warm process."""
     from kiap_analysis import report
-    from kiap_analysis.execute import leak_check
+    from kiap_analysis.execute import leak_check, take_identifiers
     from kiap_analysis.fileio import write_text
     from kiap_analysis.fingerprint import code_version, fingerprint
     from kiap_analysis.notebook import OrderRun
@@ -101,11 +101,11 @@ def run_inprocess(orders_path: Path, paths: Paths, ids: list[str]) -> float:
         with contextlib.redirect_stdout(io.StringIO()):  # export() displays its summary
             summary = run.export()
         body = report.title_html(run.content) + "".join(report.step_html(s) for s in run.content.steps)
-        body += report.data_section_html(run.analysis)
+        body += report.data_section_html(run.analysis, run.risk)
         page = (f"<!DOCTYPE html><html lang='da'><head><meta charset='utf-8'><title>{order_id}</title>"
                 f"<style>{css}</style></head><body><main class='kiap-report'>{body}</main></body></html>")
         write_text(staging / order_id / "report.html", page)
-        hits = leak_check(staging / order_id, staging / f"{order_id}.identifiers.json", paths, {})
+        hits = leak_check(staging / order_id, take_identifiers(staging / f"{order_id}.identifiers.json"), paths)
         if hits:
             raise SystemExit(f"{order_id}: leak check: {hits}")
         target = paths.reports / order_id
