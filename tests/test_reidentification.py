@@ -231,9 +231,9 @@ def test_the_attack_on_the_demo_orders_outputs_in_both_modes(demo_run, strict_de
             sources = {c.source.split(":")[0] for c in clues}
             assert {"tables/referrals_per_1000.csv", "deck.pptx", "report.html"} <= sources
             named[(mode, order.id)] = len(result.named)
-            widths = sorted(w[1] - w[0] + 1 for w in result.windows.values() if w)
-            lines.append(f"{order.id}: {result} ({mode} mode; size windows "
-                         f"{widths[0] if widths else '-'}-{widths[-1] if widths else '-'} patients wide)")
+            widths = sorted(w[1] - w[0] + 1 for w in result.windows.values() if w and w[1] < 10**9)
+            span = f"{widths[0]}-{widths[-1]} patients wide" if widths else "none"
+            lines.append(f"{order.id}: {result} ({mode} mode; closed size windows {span})")
             html = (folder / "report.html").read_text(encoding="utf-8")
             assert (f"Med de offentlige tal for tilmeldte patienter kan {len(result.named)} af "
                     f"{len(result.candidates)} praksisbogstaver genkendes") in html
