@@ -1,17 +1,21 @@
 """How many practices a reader can name behind their letters from what an order publishes.
 
 The threat (docs/privacy.md): the deck, the report and the tables go to the whole cluster and
-the municipality, and the listed patients of every practice are public (eSundhed). A reader
-who holds that list and knows the published method (exact Poisson/Byar intervals, stated in
-the report) checks, for each letter, which practices' sizes agree with every figure shown for
-it: the count, rate and 95 % limits per offer (to their published decimals) and its place on
-the funnel plots' x axis (listed patients to the nearest 100). A letter is *named* when every
+the municipality, and the listed patients of every practice are public (eSundhed, for each
+round). A reader who holds that list and knows the published method (exact Poisson/Byar
+intervals and exact Poisson funnel flags, stated in the report) checks, for each letter,
+which practices' sizes agree with every figure shown for it: per offer the count, rate and
+95 % limits (to their published decimals), the expected count at the cluster's rate (whose
+exact value follows from the cluster's total and the list) and the Poisson flag, its place on
+the funnel plots' x axis (the size to the nearest 100) or its size band (strict mode), and a
+follow-up's figures of both rounds against each round's list. A letter is *named* when every
 assignment of the cluster's practices to its letters that agrees with all of them gives it
 the same practice.
 
 The attack is pure functions on ``Clue`` records (``attack``); the readers that turn an
-order's published files into clues are at the end (``read_clues``). It lives in the package,
-not in the tests, because it is also the measure of a disclosure mode.
+order's published files into clues follow (``read_clues``), and ``measure`` runs it on an
+order's own tables at run time (the report's privacy note). It lives in the package, not in
+the tests, because it is also the measure of a disclosure mode (``disclosure``).
 """
 
 from __future__ import annotations
@@ -147,7 +151,6 @@ def size_window(clues: Iterable[Clue], level: float = SETTINGS.confidence,
     return math.ceil(low), (math.floor(high) if math.isfinite(high) else 10**9)
 
 
-Lists = Mapping[str, Mapping[str, int]]  # round ('' or BASELINE) -> practice -> listed patients
 
 
 def _lists(listed: Mapping[str, int], baseline: Mapping[str, int] | None) -> dict[str, Mapping[str, int]]:
