@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
-	$(BIN)/python -m kiap_analysis.kernel
+	$(BIN)/python -m kiap_analysis.run.kernel
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -30,7 +30,7 @@ demo: $(STAMP)
 
 # JupyterLab on the exploratory notebooks (kernel kiap-workbook); they read the demo data.
 lab: $(STAMP)
-	$(BIN)/python -c 'from kiap_analysis.config import Paths; from kiap_analysis.demo import ensure_demo; print("demo orders:", ensure_demo(Paths.current().raw / "demo"))'
+	$(BIN)/python -c 'from kiap_analysis.core.config import Paths; from kiap_analysis.cli.demo import ensure_demo; print("demo orders:", ensure_demo(Paths.current().raw / "demo"))'
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 test: $(STAMP)

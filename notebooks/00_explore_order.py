@@ -14,7 +14,7 @@
 # %% [markdown]
 # # 00 · One order at a glance
 #
-# Loads an order the way a batch run does (`kiap_analysis.api.load_order`): the same reading,
+# Loads an order the way a batch run does (`kiap_analysis.run.api.load_order`): the same reading,
 # cleaning, numbers, practice pseudonyms and meeting content. Look at what the inputs gave,
 # what cleaning left out, the warnings and the blocks of the deck; then edit a slide and
 # rebuild the deck by hand, without the batch.
@@ -29,7 +29,7 @@ order_id: str = "fjord-2026-forebyg"  # an order in the orders file (this one: f
 output_dir: str = "../reports/analyst"  # build_deck/export write to <output_dir>/<order_id>/
 
 # %%
-from kiap_analysis.api import load_order
+from kiap_analysis.run.api import load_order
 
 order = load_order(orders_file, order_id)
 order

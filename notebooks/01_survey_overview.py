@@ -26,7 +26,7 @@ order_id: str = "fjord-2025-akut"  # an order whose package has a survey
 question_id: str = "q1"  # a Likert or single-choice question to check against the raw answers
 
 # %%
-from kiap_analysis.api import load_order
+from kiap_analysis.run.api import load_order
 
 order = load_order(orders_file, order_id)
 summary = order.summary

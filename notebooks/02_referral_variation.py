@@ -28,7 +28,7 @@ order_id: str = "aa-2026-forebyg"  # an order whose package uses referral data
 offer: str = "Diabetes"  # the offer to look at practice by practice
 
 # %%
-from kiap_analysis.api import load_order
+from kiap_analysis.run.api import load_order
 
 order = load_order(orders_file, order_id)
 order.offers

@@ -26,8 +26,8 @@ question_id: str = "q3"  # the free-text question to read in full
 word: str = "telefon"  # a word to search for in every free-text answer
 
 # %%
-from kiap_analysis.api import load_order
-from kiap_analysis.redaction import MARKERS
+from kiap_analysis.run.api import load_order
+from kiap_analysis.privacy.redaction import MARKERS
 
 order = load_order(orders_file, order_id)
 free_text_ids = [q.id for q in order.spec.questions if q.type == "free_text"]

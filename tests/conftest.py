@@ -11,10 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from kiap_analysis.config import ENV_HOME, ENV_KEY, ENV_PRIVATE, ENV_PROCESSED, Paths
-from kiap_analysis.demo import write_demo
-from kiap_analysis.preview import ENV_PDF
-from kiap_analysis.spec import parse_spec
+from kiap_analysis.cli.demo import write_demo
+from kiap_analysis.core.config import (
+    ENV_HOME,
+    ENV_KEY,
+    ENV_PRIVATE,
+    ENV_PROCESSED,
+    Paths,
+)
+from kiap_analysis.core.spec import parse_spec
+from kiap_analysis.run.preview import ENV_PDF
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -123,8 +129,8 @@ def require_program(name: str, env_var: str) -> str:
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory):
     """The demo's orders, run once for the session into temporary folders."""
-    from kiap_analysis.batch import run_orders
-    from kiap_analysis.demo import write_demo
+    from kiap_analysis.cli.demo import write_demo
+    from kiap_analysis.run.batch import run_orders
 
     base = tmp_path_factory.mktemp("demo")
     mp = pytest.MonkeyPatch()
@@ -144,8 +150,8 @@ def strict_demo_run(tmp_path_factory):
     (the demo's own orders stay standard); no PDF previews."""
     import yaml
 
-    from kiap_analysis.batch import run_orders
-    from kiap_analysis.demo import write_demo
+    from kiap_analysis.cli.demo import write_demo
+    from kiap_analysis.run.batch import run_orders
 
     base = tmp_path_factory.mktemp("demo-strict")
     mp = pytest.MonkeyPatch()

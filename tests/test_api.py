@@ -1,4 +1,4 @@
-"""kiap_analysis.api: an order's tables, charts and deck for analysts, checked by hand."""
+"""kiap_analysis.run.api: an order's tables, charts and deck for analysts, checked by hand."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from matplotlib.axes import Axes
 from pptx import Presentation
 
 import kiap_analysis
-from kiap_analysis import api
-from kiap_analysis.errors import KiapError
-from kiap_analysis.notebook import RATE_TABLE_COLUMNS
+from kiap_analysis.core.errors import KiapError
+from kiap_analysis.run import api
+from kiap_analysis.run.notebook import RATE_TABLE_COLUMNS
 
 from conftest import TINY_ORDER, TINY_SPEC, demo_environment, write
 

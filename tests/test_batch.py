@@ -15,12 +15,12 @@ import pandas as pd
 import pytest
 from pptx import Presentation
 
-from kiap_analysis.batch import run_orders
-from kiap_analysis.config import ENV_KEY, ENV_PRIVATE, ENV_PROCESSED
-from kiap_analysis.fileio import sha256_file
-from kiap_analysis.fingerprint import outputs_intact
-from kiap_analysis.preview import ENV_PDF
-from kiap_analysis.runlock import RunLocks
+from kiap_analysis.core.config import ENV_KEY, ENV_PRIVATE, ENV_PROCESSED
+from kiap_analysis.core.fileio import sha256_file
+from kiap_analysis.run.batch import run_orders
+from kiap_analysis.run.fingerprint import outputs_intact
+from kiap_analysis.run.preview import ENV_PDF
+from kiap_analysis.run.runlock import RunLocks
 
 from conftest import ROOT, TINY_SPEC, write
 
@@ -109,7 +109,7 @@ def _env(workbook, **extra) -> dict:
 
 
 def _kiap_run(orders, reports, *options) -> list[str]:
-    return [sys.executable, "-m", "kiap_analysis.cli", "run", str(orders), "--out", str(reports), "--workers", "1",
+    return [sys.executable, "-m", "kiap_analysis.cli.main", "run", str(orders), "--out", str(reports), "--workers", "1",
             *options]
 
 

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from kiap_analysis import change, claims
+from kiap_analysis.core.spec import parse_spec
 from kiap_analysis.ingest.survey import link_key
-from kiap_analysis.spec import parse_spec
+from kiap_analysis.stats import change, claims
 
 from conftest import TINY_SPEC
 
@@ -127,8 +127,8 @@ def test_one_adjustment_over_every_claim_of_a_follow_up():
 
 
 def test_readers_keep_link_keys_privately(tmp_path):
+    from kiap_analysis.core.spec import load_catalogue
     from kiap_analysis.ingest.survey import read_survey
-    from kiap_analysis.spec import load_catalogue
 
     import sx_export
     from conftest import write

@@ -1,6 +1,6 @@
 """`kiap packages` and `kiap package show`: the catalogue as a table and one spec as an outline."""
 
-from kiap_analysis.cli import main
+from kiap_analysis.cli.main import main
 
 from conftest import ROOT, TINY_SPEC, write
 

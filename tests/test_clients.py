@@ -52,7 +52,7 @@ def test_long_free_text_stays_on_its_slides_in_libreoffice(tmp_path):
     soffice = require_program("soffice", "KIAP_REQUIRE_LIBREOFFICE")
     from test_deck import _content
 
-    from kiap_analysis.deck import write_deck
+    from kiap_analysis.present.deck import write_deck
 
     answers = [f"Svar {i}: " + "en lang sætning om samarbejdet med kommunens akutteam " * (1 + i % 5)
                for i in range(40)]
@@ -112,9 +112,9 @@ def test_exploratory_notebook_runs_on_the_demo(demo_run, tmp_path):
 
 
 def test_no_ydernummer_practice_name_or_key_under_reports(demo_run):
-    from kiap_analysis.analysis import analyse_order
-    from kiap_analysis.leakcheck import scan
-    from kiap_analysis.orders import load_orders
+    from kiap_analysis.core.orders import load_orders
+    from kiap_analysis.privacy.leakcheck import scan
+    from kiap_analysis.stats.analysis import analyse_order
 
     ydernumre, names = set(), set()
     for entry in load_orders(demo_run["orders"]).entries:

@@ -5,11 +5,11 @@ import pytest
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
-from kiap_analysis import palette, textfit
-from kiap_analysis.content import Block, Content, StepContent
-from kiap_analysis.deck import DEFAULT_TEMPLATE, DeckBuilder, write_deck
-from kiap_analysis.errors import InputError
-from kiap_analysis.spec import ProgramStep
+from kiap_analysis.core.errors import InputError
+from kiap_analysis.core.spec import ProgramStep
+from kiap_analysis.present import palette, textfit
+from kiap_analysis.present.content import Block, Content, StepContent
+from kiap_analysis.present.deck import DEFAULT_TEMPLATE, DeckBuilder, write_deck
 
 pytestmark = pytest.mark.slow
 

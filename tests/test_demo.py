@@ -4,9 +4,9 @@ import hashlib
 
 import pytest
 
-from kiap_analysis.analysis import analyse_order
-from kiap_analysis.demo import write_demo
-from kiap_analysis.orders import load_orders
+from kiap_analysis.cli.demo import write_demo
+from kiap_analysis.core.orders import load_orders
+from kiap_analysis.stats.analysis import analyse_order
 
 
 def _digest(folder):

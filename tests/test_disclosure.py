@@ -5,9 +5,10 @@ import math
 import pandas as pd
 import pytest
 
-from kiap_analysis import funnel, metrics
-from kiap_analysis.analysis import publishable_rates
-from kiap_analysis.disclosure import (
+from kiap_analysis.privacy.suppression import safe_table
+from kiap_analysis.stats import funnel, metrics
+from kiap_analysis.stats.analysis import publishable_rates
+from kiap_analysis.stats.disclosure import (
     OPEN,
     SizeBand,
     band_positions,
@@ -15,7 +16,6 @@ from kiap_analysis.disclosure import (
     size_bands,
     whole_numbers,
 )
-from kiap_analysis.privacy import safe_table
 
 # The fjord demo cluster's 2025 sizes (eSundhed-like listed patients).
 FJORD = [1498, 1536, 1560, 1757, 1777, 1933, 2954, 3302, 3401, 5602, 5627, 6492, 6972]

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from pptx import Presentation
 
-from kiap_analysis.cli import main
+from kiap_analysis.cli.main import main
 
 from conftest import ROOT
 

@@ -10,12 +10,18 @@ import pytest
 from pptx import Presentation
 from scipy.stats import binom
 
-from kiap_analysis import change, claims, report
-from kiap_analysis.analysis import ReferralResult, align_suppression, analyse_order, publishable_rates
-from kiap_analysis.errors import InputError
-from kiap_analysis.metrics import CLUSTER, referral_rates
-from kiap_analysis.notebook import OrderRun
-from kiap_analysis.spec import parse_spec
+from kiap_analysis.core.errors import InputError
+from kiap_analysis.core.spec import parse_spec
+from kiap_analysis.present import report
+from kiap_analysis.run.notebook import OrderRun
+from kiap_analysis.stats import change, claims
+from kiap_analysis.stats.analysis import (
+    ReferralResult,
+    align_suppression,
+    analyse_order,
+    publishable_rates,
+)
+from kiap_analysis.stats.metrics import CLUSTER, referral_rates
 
 from conftest import TINY_SPEC, write
 
@@ -367,8 +373,8 @@ def test_a_new_question_and_a_new_scale_are_shown_without_verdicts():
 
 
 def test_a_follow_up_reruns_when_its_baseline_changes(orders, workbook):
-    from kiap_analysis.fingerprint import fingerprint
-    from kiap_analysis.orders import load_orders
+    from kiap_analysis.core.orders import load_orders
+    from kiap_analysis.run.fingerprint import fingerprint
 
     def prints():
         loaded = load_orders(orders)

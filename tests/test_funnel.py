@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kiap_analysis import funnel
-from kiap_analysis.analysis import publishable_rates
-from kiap_analysis.metrics import CLUSTER, referral_rates
+from kiap_analysis.stats import funnel
+from kiap_analysis.stats.analysis import publishable_rates
+from kiap_analysis.stats.metrics import CLUSTER, referral_rates
 
 
 def cdf(x: int, mean: float) -> float:

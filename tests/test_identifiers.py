@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from kiap_analysis.identifiers import Watchlist, public_words, texts_of
-from kiap_analysis.redaction import Redactor
+from kiap_analysis.privacy.identifiers import Watchlist, public_words, texts_of
+from kiap_analysis.privacy.redaction import Redactor
 
 NAMES = Watchlist(ydernumre={"012345", "234567"},
                   names={"Mette Svarholm", "Lægerne Solbakken", "Lægerne Torvet", "Per Høj", "Bo",

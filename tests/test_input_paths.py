@@ -2,11 +2,11 @@
 
 import os
 
-from kiap_analysis import orders as orders_module
-from kiap_analysis.cli import main
-from kiap_analysis.fingerprint import code_version, fingerprint
-from kiap_analysis.orders import load_orders
-from kiap_analysis.validate import validate_orders
+from kiap_analysis.cli.main import main
+from kiap_analysis.core import orders as orders_module
+from kiap_analysis.core.orders import load_orders
+from kiap_analysis.run.fingerprint import code_version, fingerprint
+from kiap_analysis.run.validate import validate_orders
 
 from conftest import TINY_ORDER, TINY_SPEC, write
 

@@ -4,8 +4,8 @@ import json
 
 from pptx import Presentation
 
-from kiap_analysis.identifiers import Watchlist
-from kiap_analysis.leakcheck import Hit, scan
+from kiap_analysis.privacy.identifiers import Watchlist
+from kiap_analysis.privacy.leakcheck import Hit, scan
 
 
 def test_scanner_finds_planted_identifiers_in_every_kind_of_file(tmp_path):
@@ -66,8 +66,8 @@ def _deck_with_chart(path, categories, values, notes=""):
 
 
 def test_every_form_of_an_identifier_is_found_where_a_reader_could_see_it(tmp_path, monkeypatch):
-    from kiap_analysis.leakcheck import order_watchlist
-    from kiap_analysis.pseudonyms import PseudonymRegister
+    from kiap_analysis.privacy.leakcheck import order_watchlist
+    from kiap_analysis.privacy.pseudonyms import PseudonymRegister
 
     monkeypatch.setenv("KIAP_PSEUDONYM_KEY", "k")
     PseudonymRegister(tmp_path / "private", "Andenklyngen", b"k").assign(["061234"])  # another cluster's practice
@@ -98,8 +98,8 @@ def test_time_stamps_digests_pictures_and_chart_numbers_are_no_hits(tmp_path, mo
     import base64
     import hashlib
 
-    from kiap_analysis.leakcheck import order_watchlist
-    from kiap_analysis.pseudonyms import PseudonymRegister
+    from kiap_analysis.privacy.leakcheck import order_watchlist
+    from kiap_analysis.privacy.pseudonyms import PseudonymRegister
 
     monkeypatch.setenv("KIAP_PSEUDONYM_KEY", "k")
     # Registered ydernumre that equal the microseconds and parts of the digits below.

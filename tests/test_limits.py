@@ -7,12 +7,12 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-from kiap_analysis.config import SETTINGS
-from kiap_analysis.errors import InputError
+from kiap_analysis.core.config import SETTINGS
+from kiap_analysis.core.errors import InputError
+from kiap_analysis.core.spec import load_catalogue
 from kiap_analysis.ingest import tables
 from kiap_analysis.ingest.referrals import read_referrals
 from kiap_analysis.ingest.survey import read_survey
-from kiap_analysis.spec import load_catalogue
 
 from conftest import write, write_bomb
 

@@ -3,10 +3,10 @@
 import pytest
 from pptx import Presentation
 
-from kiap_analysis.analysis import analyse_order
-from kiap_analysis.content import build_content
-from kiap_analysis.deck import write_deck
-from kiap_analysis.report import step_html
+from kiap_analysis.present.content import build_content
+from kiap_analysis.present.deck import write_deck
+from kiap_analysis.present.report import step_html
+from kiap_analysis.stats.analysis import analyse_order
 
 from conftest import write
 
@@ -84,7 +84,7 @@ def test_removed_questions_are_gone_and_added_ones_sit_in_their_blocks(analysis,
 def test_a_bad_local_edit_names_the_order_line_and_fix(tmp_path, workbook):
     write(tmp_path / "survey.csv", "id;q1\n1;Godt kendskab\n")
     orders = write(tmp_path / "orders.yaml", ORDERS.replace("block: opsamling", "block: afslutning"))
-    from kiap_analysis.errors import InputError
+    from kiap_analysis.core.errors import InputError
 
     with pytest.raises(InputError) as caught:
         analyse_order(orders, "lokal", workbook)

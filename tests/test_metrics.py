@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from kiap_analysis import metrics
+from kiap_analysis.stats import metrics
 
 
 def _responses(rows):
@@ -86,7 +86,7 @@ def test_response_summary():
 
 
 def test_the_slide_base_says_partial_respondents_apart():
-    from kiap_analysis.content import response_text
+    from kiap_analysis.present.content import response_text
 
     frame = _responses([{"respondent_id": str(i), "is_complete": i < 21} for i in range(23)])
     assert response_text(metrics.response_summary(frame, 31)) == "23 af 31 inviterede svarede, heraf 21 fuldt ud"

@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from pptx import Presentation
 
-from kiap_analysis import api
+from kiap_analysis.run import api
 
 from conftest import ROOT, demo_environment
 

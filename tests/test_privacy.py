@@ -7,16 +7,16 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiap_analysis import metrics
-from kiap_analysis.content import Block
-from kiap_analysis.privacy import (
+from kiap_analysis.present.content import Block
+from kiap_analysis.present.report import block_html
+from kiap_analysis.privacy.redaction import Redactor
+from kiap_analysis.privacy.suppression import (
     safe_table,
     spreadsheet_safe,
     suppress_referrals,
     suppress_small_base,
 )
-from kiap_analysis.redaction import Redactor
-from kiap_analysis.report import block_html
+from kiap_analysis.stats import metrics
 
 REDACT = Redactor(ydernumre=frozenset({"012345", "234567"}),
                   names=frozenset({"Anna Hansen", "Lægerne Fjordgade", "Bo"}))
@@ -142,7 +142,7 @@ def test_chart_workbooks_in_the_deck_hold_no_formulas():
     from pptx import Presentation
     from pptx.util import Inches
 
-    from kiap_analysis.native_charts import add_offer_rates
+    from kiap_analysis.present.native_charts import add_offer_rates
 
     overview = pd.DataFrame({"offer": ["=HYPERLINK(\"http://x\")", "KOL"], "rate_per_1000": [2.0, 3.0],
                              "ci_low": [1.0, 2.0], "ci_high": [3.0, 4.0], "is_rate_computed": [True, True]})

@@ -7,9 +7,9 @@ import json
 import pandas as pd
 import pytest
 
-from kiap_analysis.batch import run_orders
-from kiap_analysis.leakcheck import scan, texts
-from kiap_analysis.pseudonyms import PseudonymRegister
+from kiap_analysis.privacy.leakcheck import scan, texts
+from kiap_analysis.privacy.pseudonyms import PseudonymRegister
+from kiap_analysis.run.batch import run_orders
 
 from conftest import TEST_KEY, TINY_SPEC, write
 
@@ -294,9 +294,9 @@ def test_identifiers_planted_everywhere_reach_no_published_file(everywhere, work
 
 def test_an_error_message_holding_data_keeps_the_old_index_and_says_so(inputs, workbook):
     """A manifest is leak-checked before it is published; the index before it replaces the old one."""
-    from kiap_analysis.batch import index_leaks
-    from kiap_analysis.index import write_index
-    from kiap_analysis.orders import load_orders
+    from kiap_analysis.core.orders import load_orders
+    from kiap_analysis.present.index import write_index
+    from kiap_analysis.run.batch import index_leaks
 
     orders = write(inputs / "orders.yaml", ORDER.format(id="planted", extra=""))
     assert run_orders(orders, workbook, workers=1, log=lambda *_: None).outcomes[0].status == "ok"

@@ -2,8 +2,8 @@
 
 import io
 
-from kiap_analysis.execute import OrderOutcome
-from kiap_analysis.progress import Progress, summary_table
+from kiap_analysis.run.execute import OrderOutcome
+from kiap_analysis.run.progress import Progress, summary_table
 
 
 def test_plain_lines_when_not_a_terminal():

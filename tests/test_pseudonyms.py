@@ -6,9 +6,14 @@ import stat
 
 import pytest
 
-from kiap_analysis.config import ENV_KEY
-from kiap_analysis.errors import PseudonymKeyError
-from kiap_analysis.pseudonyms import PseudonymRegister, letter, load_key, practice_digest
+from kiap_analysis.core.config import ENV_KEY
+from kiap_analysis.core.errors import PseudonymKeyError
+from kiap_analysis.privacy.pseudonyms import (
+    PseudonymRegister,
+    letter,
+    load_key,
+    practice_digest,
+)
 
 
 def test_digest_is_keyed():
@@ -57,7 +62,7 @@ def test_key_is_created_once_with_a_message_and_missing_key_is_an_error(tmp_path
 
 
 def test_every_clusters_registered_ydernumre_are_recognised_by_their_digest(tmp_path, monkeypatch):
-    from kiap_analysis.pseudonyms import registered_ydernumre
+    from kiap_analysis.privacy.pseudonyms import registered_ydernumre
 
     monkeypatch.setenv(ENV_KEY, "secret")
     assert registered_ydernumre(tmp_path) is None  # no register yet: nothing to recognise

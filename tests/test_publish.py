@@ -10,13 +10,13 @@ import textwrap
 
 import pytest
 
-from kiap_analysis import publish
-from kiap_analysis.execute import checksums
-from kiap_analysis.fileio import exchange
-from kiap_analysis.fingerprint import outputs_intact, up_to_date
-from kiap_analysis.index import read_manifests
-from kiap_analysis.killpoint import ENV_KILL_AT
-from kiap_analysis.publish import clear_leftovers, publish_order
+from kiap_analysis.core.fileio import exchange
+from kiap_analysis.present.index import read_manifests
+from kiap_analysis.run import publish
+from kiap_analysis.run.execute import checksums
+from kiap_analysis.run.fingerprint import outputs_intact, up_to_date
+from kiap_analysis.run.killpoint import ENV_KILL_AT
+from kiap_analysis.run.publish import clear_leftovers, publish_order
 
 from conftest import ROOT
 
@@ -82,7 +82,7 @@ def test_a_kill_at_any_step_leaves_the_old_or_the_new_order_and_the_next_run_rep
     script = textwrap.dedent(f"""
         import sys
         from pathlib import Path
-        from kiap_analysis import publish
+        from kiap_analysis.run import publish
         if {swap == "two renames"}:
             publish.exchange = lambda a, b: False
         publish.publish_order(Path({str(private / "runs" / "run1" / "o1")!r}), Path({str(reports / "o1")!r}), "run1")

@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from kiap_analysis.errors import InputError
+from kiap_analysis.core.errors import InputError
+from kiap_analysis.core.orders import Period
+from kiap_analysis.core.spec import load_catalogue
 from kiap_analysis.ingest.referrals import read_listed_patients, read_referrals
 from kiap_analysis.ingest.survey import read_survey
-from kiap_analysis.orders import Period
-from kiap_analysis.spec import load_catalogue
 
 SPEC = load_catalogue()["akutfunktioner"]
 OFFERS = load_catalogue()["forebyggelse-rehabilitering"].offers

@@ -6,11 +6,11 @@ import json
 import pytest
 from openpyxl import Workbook
 
-from kiap_analysis import reconcile
-from kiap_analysis.analysis import analyse_order
-from kiap_analysis.cli import main
-from kiap_analysis.errors import KiapError
-from kiap_analysis.report import data_section_html
+from kiap_analysis.clean import reconcile
+from kiap_analysis.cli.main import main
+from kiap_analysis.core.errors import KiapError
+from kiap_analysis.present.report import data_section_html
+from kiap_analysis.stats.analysis import analyse_order
 
 import sx_export
 from conftest import TINY_SPEC, write
@@ -279,7 +279,7 @@ def test_the_report_shows_the_reconciliation(folder):
 
 @pytest.mark.slow
 def test_run_fails_the_lossy_order_and_writes_the_reconciliation(tmp_path, workbook):
-    from kiap_analysis.batch import run_orders
+    from kiap_analysis.run.batch import run_orders
 
     write(tmp_path / "tiny.yaml", TINY_SPEC)
     write(tmp_path / "good.csv", "Respondent;Status;q1;q2_tlf\n1;Gennemført;Enig;1\n2;Gennemført;Uenig;0\n"

@@ -5,9 +5,9 @@ stored result, text in a count column."""
 import pytest
 from openpyxl import Workbook
 
-from kiap_analysis.errors import InputError
+from kiap_analysis.core.errors import InputError
+from kiap_analysis.core.spec import load_catalogue
 from kiap_analysis.ingest.referrals import read_listed_patients, read_referrals
-from kiap_analysis.spec import load_catalogue
 
 from conftest import write
 

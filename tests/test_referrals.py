@@ -5,10 +5,10 @@ import datetime as dt
 import pytest
 from openpyxl import Workbook
 
-from kiap_analysis.errors import InputError
+from kiap_analysis.core.errors import InputError
+from kiap_analysis.core.orders import Period
+from kiap_analysis.core.spec import load_catalogue
 from kiap_analysis.ingest.referrals import read_listed_patients, read_referrals
-from kiap_analysis.orders import Period
-from kiap_analysis.spec import load_catalogue
 
 from conftest import write
 

@@ -9,8 +9,8 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from kiap_analysis import metrics
-from kiap_analysis.reidentification import (
+from kiap_analysis.stats import metrics
+from kiap_analysis.stats.reidentification import (
     BASELINE,
     CLUSTER_LETTER,
     Clue,
@@ -146,8 +146,8 @@ def test_the_decks_native_charts_give_rates_intervals_and_funnel_sizes(tmp_path)
     from pptx import Presentation
     from pptx.util import Inches
 
-    from kiap_analysis import funnel
-    from kiap_analysis.native_charts import add_funnel, add_practice_rates
+    from kiap_analysis.present.native_charts import add_funnel, add_practice_rates
+    from kiap_analysis.stats import funnel
 
     rates = _practice_rates()
     prs = Presentation()
@@ -172,7 +172,7 @@ def test_the_decks_native_charts_give_rates_intervals_and_funnel_sizes(tmp_path)
 def _truth(run, order) -> tuple[dict[str, int], dict[str, str]]:
     """The reader's list (the order's listed-patients file) and the true letter of each practice."""
     from kiap_analysis.ingest.referrals import read_listed_patients
-    from kiap_analysis.pseudonyms import PseudonymRegister, load_key, practice_digest
+    from kiap_analysis.privacy.pseudonyms import PseudonymRegister, load_key, practice_digest
 
     listed = read_listed_patients(order.listed_patients, order.listed_patients.name).listed
     sizes = {r.ydernummer: int(r.listed_patients) for r in listed.itertuples() if pd.notna(r.listed_patients)}
@@ -183,7 +183,7 @@ def _truth(run, order) -> tuple[dict[str, int], dict[str, str]]:
 
 
 def _referral_orders(run):
-    from kiap_analysis.orders import load_orders
+    from kiap_analysis.core.orders import load_orders
 
     orders = load_orders(run["orders"])
     return [orders.order(e.id) for e in orders.entries if orders.order(e.id).listed_patients is not None], orders
@@ -261,10 +261,10 @@ def test_strict_charts_read_as_bands(tmp_path):
     from pptx import Presentation
     from pptx.util import Inches
 
-    from kiap_analysis import funnel
-    from kiap_analysis.analysis import publishable_rates
-    from kiap_analysis.disclosure import SizeBand
-    from kiap_analysis.native_charts import add_funnel, add_practice_rates
+    from kiap_analysis.present.native_charts import add_funnel, add_practice_rates
+    from kiap_analysis.stats import funnel
+    from kiap_analysis.stats.analysis import publishable_rates
+    from kiap_analysis.stats.disclosure import SizeBand
 
     rates = _raw_rates()
     bands = (SizeBand(0, 2499), SizeBand(2500))

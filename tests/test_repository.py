@@ -7,7 +7,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 
-from kiap_analysis.cli import main
+from kiap_analysis.cli.main import main
 
 from conftest import ROOT
 
@@ -62,7 +62,7 @@ def test_ruff_is_clean():
 
 
 def test_kernel_runs_this_python():
-    from kiap_analysis.kernel import ensure_kernel, kernel_argv
+    from kiap_analysis.run.kernel import ensure_kernel, kernel_argv
 
     ensure_kernel()
     assert Path(kernel_argv()[0]).resolve() == Path(sys.executable).resolve()

@@ -3,11 +3,11 @@ files and from the cluster's roster (``practices:``), survey-only orders include
 
 import pytest
 
-from kiap_analysis.analysis import analyse_order
-from kiap_analysis.errors import OrdersFileError
-from kiap_analysis.fingerprint import fingerprint
-from kiap_analysis.orders import load_orders
-from kiap_analysis.roster import cluster_practices
+from kiap_analysis.core.errors import OrdersFileError
+from kiap_analysis.core.orders import load_orders
+from kiap_analysis.ingest.roster import cluster_practices
+from kiap_analysis.run.fingerprint import fingerprint
+from kiap_analysis.stats.analysis import analyse_order
 
 from conftest import TINY_SPEC, write
 
@@ -101,7 +101,7 @@ def test_a_roster_that_is_missing_or_names_no_cluster(folder):
 
 def test_a_bad_roster_cell_fails_the_clusters_orders_by_its_place(folder):
     write(folder / "praksis.csv", "Ydernummer;Navn\n077777;Klinik Strandvejen\nring 20304050;Lægerne Nord\n")
-    from kiap_analysis.errors import InputError
+    from kiap_analysis.core.errors import InputError
 
     with pytest.raises(InputError) as info:
         analyse_order(folder / "orders.yaml", "kun-skema", dry_run=True)

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from pptx import Presentation
 
-from kiap_analysis.batch import run_orders
-from kiap_analysis.cli import main
+from kiap_analysis.cli.main import main
+from kiap_analysis.run.batch import run_orders
 
 from conftest import TINY_ORDER, TINY_SPEC, write
 

@@ -10,8 +10,14 @@ import textwrap
 
 import pytest
 
-from kiap_analysis.cli import main
-from kiap_analysis.runlock import LOCK_NAME, LockWaitInterrupted, RunLockedError, RunLocks, read_holder
+from kiap_analysis.cli.main import main
+from kiap_analysis.run.runlock import (
+    LOCK_NAME,
+    LockWaitInterrupted,
+    RunLockedError,
+    RunLocks,
+    read_holder,
+)
 
 from conftest import ROOT, write
 
@@ -54,7 +60,7 @@ def test_a_killed_run_never_leaves_a_lock_behind(tmp_path):
     script = textwrap.dedent(f"""
         import os, signal
         from pathlib import Path
-        from kiap_analysis.runlock import RunLocks
+        from kiap_analysis.run.runlock import RunLocks
         RunLocks([Path({str(tmp_path / 'reports')!r})], "killed").__enter__()
         os.kill(os.getpid(), signal.SIGKILL)
     """)

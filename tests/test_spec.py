@@ -2,8 +2,8 @@
 
 import pytest
 
-from kiap_analysis.errors import SpecError
-from kiap_analysis.spec import apply_local_edits, load_catalogue, parse_spec
+from kiap_analysis.core.errors import SpecError
+from kiap_analysis.core.spec import apply_local_edits, load_catalogue, parse_spec
 
 
 @pytest.fixture(scope="module")

@@ -9,11 +9,11 @@ import jsonschema
 import pytest
 import yaml
 
-from kiap_analysis import spec_schema
-from kiap_analysis.config import CATALOGUE_DIR
-from kiap_analysis.errors import SpecError
-from kiap_analysis.spec import load_catalogue, parse_spec
-from kiap_analysis.spec_schema import SCHEMA_PATH, render, schema_errors
+from kiap_analysis.core import spec_schema
+from kiap_analysis.core.config import CATALOGUE_DIR
+from kiap_analysis.core.errors import SpecError
+from kiap_analysis.core.spec import load_catalogue, parse_spec
+from kiap_analysis.core.spec_schema import SCHEMA_PATH, render, schema_errors
 
 from conftest import ROOT, TINY_SPEC, write
 
@@ -25,7 +25,7 @@ def checked_in_schema() -> dict:
 
 
 def test_checked_in_schema_is_the_generated_one():
-    assert SCHEMA_PATH.read_text(encoding="utf-8") == render(), "run: python -m kiap_analysis.spec_schema --write"
+    assert SCHEMA_PATH.read_text(encoding="utf-8") == render(), "run: python -m kiap_analysis.core.spec_schema --write"
     assert spec_schema.main(["--check"]) == 0
 
 

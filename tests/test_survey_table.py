@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from kiap_analysis.clean.survey import REASON_DUPLICATE, REASON_EMPTY, clean_responses
-from kiap_analysis.errors import InputError
+from kiap_analysis.core.errors import InputError
 from kiap_analysis.ingest.survey import read_survey
 
 from conftest import write

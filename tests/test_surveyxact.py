@@ -6,11 +6,11 @@ import io
 import pandas as pd
 import pytest
 
-from kiap_analysis import metrics
 from kiap_analysis.clean.survey import clean_responses
-from kiap_analysis.errors import InputError
+from kiap_analysis.core.errors import InputError
+from kiap_analysis.core.spec import apply_local_edits, load_catalogue
 from kiap_analysis.ingest.survey import read_survey
-from kiap_analysis.spec import apply_local_edits, load_catalogue
+from kiap_analysis.stats import metrics
 
 import sx_export
 from conftest import write

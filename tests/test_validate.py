@@ -2,7 +2,7 @@
 
 from openpyxl import Workbook
 
-from kiap_analysis.cli import main
+from kiap_analysis.cli.main import main
 
 import sx_export
 from conftest import write

@@ -39,8 +39,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kiap_analysis.config import ENV_KEY, ENV_PRIVATE, ENV_PROCESSED, KERNEL_NAME, Paths  # noqa: E402
-from kiap_analysis.preview import ENV_PDF  # noqa: E402
+from kiap_analysis.core.config import ENV_KEY, ENV_PRIVATE, ENV_PROCESSED, KERNEL_NAME, Paths  # noqa: E402
+from kiap_analysis.run.preview import ENV_PDF  # noqa: E402
 
 TARGETS = {"batch_vs_inprocess": 1.3, "naive_vs_batch": 4.0, "two_vs_one_worker": 1.7, "peak_mb": 500}
 
@@ -84,12 +84,12 @@ def fresh_paths(folder: Path) -> Paths:
 
 def run_inprocess(orders_path: Path, paths: Paths, ids: list[str]) -> float:
     """The same outputs without notebooks: the package called directly, one warm process."""
-    from kiap_analysis import report
-    from kiap_analysis.execute import leak_check, take_identifiers
-    from kiap_analysis.fileio import write_text
-    from kiap_analysis.fingerprint import code_version, fingerprint
-    from kiap_analysis.notebook import OrderRun
-    from kiap_analysis.orders import load_orders
+    from kiap_analysis.core.fileio import write_text
+    from kiap_analysis.core.orders import load_orders
+    from kiap_analysis.present import report
+    from kiap_analysis.run.execute import leak_check, take_identifiers
+    from kiap_analysis.run.fingerprint import code_version, fingerprint
+    from kiap_analysis.run.notebook import OrderRun
 
     began = time.perf_counter()
     orders = load_orders(orders_path)
@@ -121,7 +121,7 @@ def run_inprocess(orders_path: Path, paths: Paths, ids: list[str]) -> float:
 
 
 def run_batch(orders_path: Path, paths: Paths, workers: int) -> tuple[float, tuple[int, int] | None]:
-    from kiap_analysis.batch import run_orders
+    from kiap_analysis.run.batch import run_orders
 
     report = run_orders(orders_path, paths, force=True, workers=workers, log=lambda *_: None)
     failed = [o for o in report.outcomes if o.status != "ok"]
@@ -132,7 +132,7 @@ def run_batch(orders_path: Path, paths: Paths, workers: int) -> tuple[float, tup
 
 NAIVE_FIGURES = """%matplotlib inline
 import matplotlib.pyplot as plt
-from kiap_analysis import charts
+from kiap_analysis.present import charts
 
 for step in run.content.steps:  # every chart drawn again, by the inline backend
     for block in step.blocks:
@@ -210,8 +210,8 @@ def main() -> None:
 
     os.environ[ENV_PDF] = "0"
     os.environ.setdefault(ENV_KEY, "benchmark-key")
-    from kiap_analysis.demo import write_demo
-    from kiap_analysis.kernel import ensure_kernel
+    from kiap_analysis.cli.demo import write_demo
+    from kiap_analysis.run.kernel import ensure_kernel
 
     ensure_kernel()
     work = Path(tempfile.mkdtemp(prefix="kiap-bench-"))

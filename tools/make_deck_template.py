@@ -21,7 +21,7 @@ from pptx.util import Emu, Inches, Pt
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kiap_analysis import palette  # noqa: E402
+from kiap_analysis.present import palette  # noqa: E402
 
 OUT = ROOT / "kiap_analysis" / "deck_templates" / "kiap.pptx"
 WIDTH, HEIGHT = Emu(12192000), Emu(6858000)

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..reconcile import RULES
-from ..responses import Slot, survey_slots
-from ..spec import PackageSpec
+from kiap_analysis.clean.reconcile import RULES
+from kiap_analysis.core.responses import Slot, survey_slots
+from kiap_analysis.core.spec import PackageSpec
 
 RULE_NON_RESPONDENT, RULE_UNCOUNTED, RULE_DUPLICATE = "non_respondent", "uncounted_answers", "duplicate_respondent"
 REASONS = {rule: RULES[rule].text_da for rule in (RULE_NON_RESPONDENT, RULE_UNCOUNTED, RULE_DUPLICATE)}

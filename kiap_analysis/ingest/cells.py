@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from ..shown import describe
-from .tables import cell_text
+from kiap_analysis.core.shown import describe
+from kiap_analysis.ingest.tables import cell_text
 
 YDERNUMMER_DIGITS = 6
 _TOTAL = re.compile(r"^(i alt|ialt|total|totalt|sum|samlet|i alt for klyngen|klyngen i alt|hovedtotal|grand total)\b")

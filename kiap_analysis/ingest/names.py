@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..responses import normalise
-from .tables import cell_text, guarded, read_table
+from kiap_analysis.core.responses import normalise
+from kiap_analysis.ingest.tables import cell_text, guarded, read_table
 
 HEADER_WORDS = {"navn", "navne", "name", "names", "fornavn", "efternavn", "medlem", "praksis", "personale"}
 

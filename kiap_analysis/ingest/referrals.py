@@ -18,12 +18,24 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError, Problem
-from ..orders import Period
-from ..responses import normalise
-from ..spec import Offer
-from .cells import CellError, is_total_label, parse_count, parse_date, parse_ydernummer
-from .tables import RawTable, cell_text, column_letter, first_sheet_with, guarded
+from kiap_analysis.core.errors import InputError, Problem
+from kiap_analysis.core.orders import Period
+from kiap_analysis.core.responses import normalise
+from kiap_analysis.core.spec import Offer
+from kiap_analysis.ingest.cells import (
+    CellError,
+    is_total_label,
+    parse_count,
+    parse_date,
+    parse_ydernummer,
+)
+from kiap_analysis.ingest.tables import (
+    RawTable,
+    cell_text,
+    column_letter,
+    first_sheet_with,
+    guarded,
+)
 
 HEADER_SCAN_ROWS = 20
 _PRACTICE = re.compile(r"yder|praksis|klinik|lægehus|laegehus|practice|lægepraksis")

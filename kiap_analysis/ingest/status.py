@@ -9,9 +9,9 @@ never a silent "not completed".
 
 from __future__ import annotations
 
-from ..errors import Problem
-from ..responses import normalise
-from ..shown import render
+from kiap_analysis.core.errors import Problem
+from kiap_analysis.core.responses import normalise
+from kiap_analysis.core.shown import render
 
 NEW, DISTRIBUTED, PARTIAL, COMPLETED, DROPPED_OUT = "new", "distributed", "partial", "completed", "dropped_out"
 NO_STATUS = ""  # no status column, or a blank cell

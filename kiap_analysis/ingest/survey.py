@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError, Problem
-from ..spec import PackageSpec
-from .tables import guarded
+from kiap_analysis.core.errors import InputError, Problem
+from kiap_analysis.core.spec import PackageSpec
+from kiap_analysis.ingest.tables import guarded
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def read_survey(
     or 'none'); ``language``: which SurveyXact files to use when a folder holds several
     (the order's ``survey_language:``).
     """
-    from . import survey_table, surveyxact  # the dispatcher stays free of reader details
+    from kiap_analysis.ingest import survey_table, surveyxact  # the dispatcher stays free of reader details
 
     label = label or path.name
     survey_map = dict(survey_map or {})

@@ -11,8 +11,13 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from ..responses import Slot, normalise, normalise_question, question_slots
-from ..spec import Choice, PackageSpec, Question
+from kiap_analysis.core.responses import (
+    Slot,
+    normalise,
+    normalise_question,
+    question_slots,
+)
+from kiap_analysis.core.spec import Choice, PackageSpec, Question
 
 SEPARATORS = ("_", ".", ":", " - ", " – ", "-", " ", "[", "(", "/")
 TRUE_FLAGS = {"1", "x", "ja", "yes", "true", "sand", "valgt", "selected", "1.0"}

@@ -10,13 +10,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..errors import InputError, Problem
-from ..responses import build_responses, normalise
-from ..shown import package_words, render, token
-from ..spec import PackageSpec
-from .status import COMPLETED, NO_STATUS, plain_status
-from .survey import EMAIL_HEADERS, LeftOut, SurveyIngest, link_key, uncounted_rows
-from .survey_columns import (
+from kiap_analysis.core.errors import InputError, Problem
+from kiap_analysis.core.responses import build_responses, normalise
+from kiap_analysis.core.shown import package_words, render, token
+from kiap_analysis.core.spec import PackageSpec
+from kiap_analysis.ingest.status import COMPLETED, NO_STATUS, plain_status
+from kiap_analysis.ingest.survey import (
+    EMAIL_HEADERS,
+    LeftOut,
+    SurveyIngest,
+    link_key,
+    uncounted_rows,
+)
+from kiap_analysis.ingest.survey_columns import (
     ColumnMatch,
     choose_respondent_id,
     column_role,
@@ -26,7 +32,12 @@ from .survey_columns import (
     personal_value,
     split_choices,
 )
-from .tables import RawTable, cell_text, column_letter, read_table
+from kiap_analysis.ingest.tables import (
+    RawTable,
+    cell_text,
+    column_letter,
+    read_table,
+)
 
 HEADER_SCAN_ROWS = 15
 

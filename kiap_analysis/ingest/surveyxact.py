@@ -28,13 +28,30 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError, Problem
-from ..responses import build_responses, normalise, normalise_question, question_slots
-from ..shown import describe, package_words, render
-from ..spec import Choice, PackageSpec, Question
-from .status import COMPLETED, NEW, NO_STATUS, surveyxact_status, unknown_status_problem
-from .survey import EMAIL_HEADERS, LeftOut, SurveyIngest, link_key, uncounted_rows
-from .survey_columns import (
+from kiap_analysis.core.errors import InputError, Problem
+from kiap_analysis.core.responses import (
+    build_responses,
+    normalise,
+    normalise_question,
+    question_slots,
+)
+from kiap_analysis.core.shown import describe, package_words, render
+from kiap_analysis.core.spec import Choice, PackageSpec, Question
+from kiap_analysis.ingest.status import (
+    COMPLETED,
+    NEW,
+    NO_STATUS,
+    surveyxact_status,
+    unknown_status_problem,
+)
+from kiap_analysis.ingest.survey import (
+    EMAIL_HEADERS,
+    LeftOut,
+    SurveyIngest,
+    link_key,
+    uncounted_rows,
+)
+from kiap_analysis.ingest.survey_columns import (
     choose_respondent_id,
     code_key,
     column_role,
@@ -42,8 +59,15 @@ from .survey_columns import (
     parse_flag,
     personal_value,
 )
-from .survey_table import by_shown, id_problem
-from .tables import RawTable, cell_text, column_letter, excel_sheets, read_excel_sheet, read_text_table
+from kiap_analysis.ingest.survey_table import by_shown, id_problem
+from kiap_analysis.ingest.tables import (
+    RawTable,
+    cell_text,
+    column_letter,
+    excel_sheets,
+    read_excel_sheet,
+    read_text_table,
+)
 
 STRUCTURE_COLUMNS = {
     "question": ("questionname", "question name", "spørgsmålsnavn"),

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..config import SETTINGS
-from ..errors import InputError, KiapError, Problem
-from . import text as textfile
+from kiap_analysis.core.config import SETTINGS
+from kiap_analysis.core.errors import InputError, KiapError, Problem
+from kiap_analysis.ingest import text as textfile
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")

@@ -25,7 +25,7 @@ orders_file: str = "data/raw/demo/orders.yaml"  # orders file; its paths are rel
 output_dir: str = "reports"  # the order's files go to <output_dir>/<order_id>/
 
 # %%
-from kiap_analysis.notebook import OrderRun
+from kiap_analysis.run.notebook import OrderRun
 
 run = OrderRun(order_id, orders_file, output_dir)
 

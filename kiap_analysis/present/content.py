@@ -1,0 +1,407 @@
+"""What the meeting shows, step by step: the single source of both the deck and the report.
+
+``build_content`` turns an ``OrderAnalysis`` into the package's program with its blocks
+(charts with their tables, free-text answers, notes), so deck and report cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from kiap_analysis.core import formatting as fmt
+from kiap_analysis.core.config import SETTINGS
+from kiap_analysis.core.spec import ProgramStep, Question, Scale
+from kiap_analysis.present import charts
+from kiap_analysis.present.figures import RenderedFigure, render
+from kiap_analysis.privacy.suppression import HIDDEN, suppress_small_change
+from kiap_analysis.stats import change, claims, metrics
+from kiap_analysis.stats.analysis import (
+    FollowUpChange,
+    OrderAnalysis,
+    ReferralResult,
+    RoundResult,
+)
+from kiap_analysis.stats.funnel import FunnelFit
+
+ROUND_NAMES = {"baseline": "Baseline", "follow-up": "Opfølgning"}
+
+
+@dataclass
+class ChartSpec:
+    """What a chart shows, for both the report's picture and the deck's native chart."""
+
+    kind: str  # "likert" | "choice" | "offer_rates" | "practice_rates"
+    data: pd.DataFrame
+    scale: Scale | None = None
+    cluster_rate: float | None = None  # the funnel's centre, unrounded
+    funnel: FunnelFit | None = None  # practice_rates: the offer's funnel (centre and overdispersion)
+
+
+@dataclass
+class Block:
+    """One slide's worth of content (a chart, free-text answers, or a note)."""
+
+    kind: str  # "chart" | "free_text" | "note"
+    key: str
+    title: str
+    question_text: str = ""
+    base: str = ""
+    chart: ChartSpec | None = None
+    figure: RenderedFigure | None = None
+    table: pd.DataFrame | None = None
+    answers: list[str] = field(default_factory=list)
+    note: str = ""
+    caption: str = ""
+    changes: list[change.Statement] = field(default_factory=list)  # follow-ups: what changed since the baseline
+    change_table: pd.DataFrame | None = None  # follow-ups: both rounds' figures (suppressed)
+    strict: bool = False  # disclosure: strict: the practices' rates are whole numbers
+
+
+@dataclass
+class StepContent:
+    step: ProgramStep
+    blocks: list[Block]
+
+
+@dataclass
+class Content:
+    order_id: str
+    title: str
+    cluster: str
+    municipality: str
+    round_label: str
+    period_label: str
+    source: str
+    steps: list[StepContent]
+    is_follow_up: bool
+    baseline_label: str | None = None
+    key_changes: list[str] = field(default_factory=list)  # follow-ups: 'Hvad har ændret sig?'
+
+    @property
+    def footer(self) -> str:
+        parts = [f"Kilde: {self.source}"]
+        if self.period_label:
+            parts.append(f"Periode: {self.period_label}")
+        return " · ".join(parts)
+
+
+def _base_text(table: pd.DataFrame, summary: metrics.ResponseSummary) -> str:
+    """'n = 20 · 23 af 31 inviterede svarede, heraf 21 fuldt ud': the chart's base, then who answered."""
+    return f"n = {metrics.question_base(table)} · {response_text(summary)}"
+
+
+def response_text(summary: metrics.ResponseSummary) -> str:
+    """'23 af 31 inviterede svarede, heraf 21 fuldt ud' (partial respondents said apart)."""
+    who = f"{summary.responded} af {summary.invited} inviterede" if summary.invited else f"{summary.responded}"
+    return f"{who} svarede, heraf {summary.completed} fuldt ud"
+
+
+def _alt_scale(question: Question, table: pd.DataFrame) -> str:
+    parts = []
+    for item, rows in table.groupby("item", sort=False):
+        shares = ", ".join(f"{r.category} {fmt.percent(r.pct)}" for r in rows.itertuples() if r.n)
+        parts.append(f"{item}: {shares}" if item else shares)
+    return f"Diagram over svarene på '{question.title}'. " + "; ".join(parts)
+
+
+def _alt_choice(question: Question, table: pd.DataFrame) -> str:
+    ordered = table.sort_values("pct", ascending=False)
+    shares = ", ".join(f"{r.category} {fmt.percent(r.pct)}" for r in ordered.itertuples())
+    return f"Søjlediagram over '{question.title}', andel af respondenterne: {shares}"
+
+
+def _with_round(table: pd.DataFrame, label: str) -> pd.DataFrame:
+    return table.assign(round=label)
+
+
+def question_block(question: Question, current: RoundResult, baseline: RoundResult | None,
+                   follow_up: FollowUpChange | None = None) -> Block:
+    block = _question_block(question, current, baseline)
+    if follow_up is not None and question.id in follow_up.survey and baseline is not None:
+        table = follow_up.survey[question.id]
+        block.changes = change.survey_statements(question, table, follow_up.matches[question.id], baseline.label,
+                                                 SETTINGS.min_change_base)
+        block.change_table = suppress_small_change(change.published(table))
+    return block
+
+
+def _question_block(question: Question, current: RoundResult, baseline: RoundResult | None) -> Block:
+    survey = current.survey
+    assert survey is not None
+    summary = survey.summary
+    if not question.has_chart:
+        answers = survey.free_text.get(question.id, [])
+        return Block("free_text", question.id, question.title, question.text,
+                     base=f"{len(answers)} svar", answers=answers,
+                     note="" if answers else "Ingen har skrevet et svar.")
+    table = survey.tables[question.id]
+    base = metrics.question_base(table)
+    if base < SETTINGS.min_survey_base:
+        return Block("note", question.id, question.title, question.text,
+                     base=_base_text(table, summary), table=table,
+                     note=f"For få svar til at vise fordelingen (n = {base}, mindst "
+                          f"{SETTINGS.min_survey_base} svar kræves).")
+    chart_table = table
+    base_label = _base_text(table, summary)
+    before = baseline.survey.tables.get(question.id) if baseline and baseline.survey else None
+    if before is not None and metrics.question_base(before) >= SETTINGS.min_survey_base:
+        chart_table = pd.concat([_with_round(before, baseline.label), _with_round(table, current.label)],
+                                ignore_index=True)
+        base_label = (f"{baseline.label}: {_base_text(before, baseline.survey.summary)}; "
+                      f"{current.label}: {base_label}")
+    same_scale = "round" not in chart_table or set(before["category"]) == set(table["category"])
+    if not same_scale and question.type == "likert_grid":  # a grid cannot show two scales: this round only
+        chart_table, base_label, same_scale = table, _base_text(table, summary), True
+    if question.type in ("likert", "likert_grid") and same_scale:
+        assert question.scale is not None
+        rows = len(question.items or [None]) * (2 if "round" in chart_table else 1)
+        chart = ChartSpec("likert", chart_table, scale=question.scale)
+        figure = render(lambda ax: charts.plot_likert(chart_table, scale=question.scale, ax=ax),
+                        _alt_scale(question, table), size=(10.0, 2.4 + 0.5 * max(rows, 2)))
+        caption = "Andele af alle svar på spørgsmålet."
+        if question.scale.dont_know:
+            caption += f" '{question.scale.dont_know}' vises for sig til højre."
+    else:
+        rows = chart_table["category"].nunique() * (2 if "round" in chart_table else 1)
+        chart = ChartSpec("choice", chart_table)
+        figure = render(lambda ax: charts.plot_choice_shares(chart_table, ax=ax),
+                        _alt_choice(question, table), size=(10.0, 1.4 + 0.38 * rows))
+        caption = ("Andel af respondenterne, der har valgt hver mulighed (flere svar muligt, så "
+                   "andelene summer ikke til 100 %)." if question.type == "multi_choice"
+                   else "Andel af respondenterne.")
+    return Block("chart", question.id, question.title, question.text, base=base_label,
+                 chart=chart, figure=figure, table=table, caption=caption)
+
+
+def referral_blocks(current: RoundResult, baseline: RoundResult | None,
+                    follow_up: FollowUpChange | None = None) -> list[Block]:
+    blocks = _referral_blocks(current, baseline)
+    for block in blocks:
+        block.strict = current.referrals.is_strict
+    moves = follow_up.referrals if follow_up is not None else None
+    if moves is None:
+        return blocks
+    blocks[0].changes = [line for line in change.referral_statements(moves, metrics.CLUSTER)
+                         if line.kind != change.FUNNEL]
+    label = baseline.label if baseline is not None else "baseline"
+    members = (change.counted_membership_statement(*follow_up.membership, label) if follow_up.membership is not None
+               else change.membership_statement(moves, label))
+    if members is not None:
+        blocks[0].changes.insert(0, members)
+    if follow_up.periods_differ:
+        before_days, after_days = follow_up.period_days
+        blocks[0].changes.insert(0, change.Statement(
+            f"Perioderne er ikke lige lange ({before_days} og {after_days} dage): raterne er pr. periode, "
+            "ratioerne er justeret til samme længde.", change.INFO))
+    blocks[0].change_table = moves[moves["practice"].isin([metrics.CLUSTER, change.BOTH_ROUNDS])]
+    for block, offer in zip(blocks[1:], current.referrals.offers, strict=True):
+        block.changes = change.referral_statements(moves, metrics.CLUSTER, offer)
+        block.change_table = moves[moves["offer"] == offer]
+    return blocks
+
+
+def _in_rate(rates: pd.DataFrame) -> pd.Series:
+    """Practices counted in the cluster's rate: those with listed patients."""
+    return (rates["practice"] != metrics.CLUSTER) & (rates["listed_patients"].fillna(0).astype(float) > 0)
+
+
+def _left_out(rates: pd.DataFrame) -> str:
+    """'; 1 praksis uden tilmeldte patienter er ikke med i klyngens rate' (or '')."""
+    practices = rates[rates["practice"] != metrics.CLUSTER]
+    missing = practices.loc[~_in_rate(practices), "practice"].unique()
+    if not len(missing):
+        return ""
+    count = f"{len(missing)} praksis uden tilmeldte patienter ({', '.join(missing)})"
+    return f"; {count} er ikke med i klyngens rate"
+
+
+def _referral_blocks(current: RoundResult, baseline: RoundResult | None) -> list[Block]:
+    result = current.referrals
+    assert result is not None
+    cluster = result.rates[result.rates["practice"] == metrics.CLUSTER]
+    overview = cluster.assign(round=current.label)
+    if baseline is not None and baseline.referrals is not None:
+        before = baseline.referrals.rates
+        overview = pd.concat([before[before["practice"] == metrics.CLUSTER].assign(round=baseline.label),
+                              overview], ignore_index=True)
+    if "round" in overview and overview["round"].nunique() == 1:
+        overview = overview.drop(columns="round")
+    patients = int(cluster["listed_patients"].dropna().iloc[0]) if cluster["listed_patients"].notna().any() else 0
+    counted = result.rates.loc[_in_rate(result.rates), "practice"].nunique()
+    blocks = [Block(
+        "chart", "referrals_overview", "Henvisninger pr. 1.000 tilmeldte patienter, klyngen samlet",
+        "Hvor mange henviser vi, og hvad henviser vi til?",
+        base=f"{counted} praksis med {fmt.number(patients)} tilmeldte patienter{_left_out(result.rates)}",
+        chart=ChartSpec("offer_rates", overview),
+        figure=render(lambda ax: charts.plot_offer_rates(overview, ax=ax),
+                      _alt_offers(cluster), size=(10.0, 4.4)),
+        table=cluster, caption="Lodrette streger: 95 %-konfidensinterval.")]
+    funnels = result.funnels
+    for offer in result.offers:
+        blocks.append(_offer_block(result, offer, funnels.get(offer)))
+    return blocks
+
+
+def _alt_offers(cluster: pd.DataFrame) -> str:
+    parts = ", ".join(f"{r.offer} {fmt.rate(r.rate_per_1000)}" for r in cluster.itertuples())
+    return f"Søjlediagram: henvisninger pr. 1.000 tilmeldte patienter for klyngen: {parts}"
+
+
+BARS = ("Søjler: stiplet linje er klyngen samlet, lodrette streger 95 %-konfidensinterval; under 5 henvisninger "
+        "vises som <5.")
+STRICT_BARS = ("Søjler: stiplet linje er klyngen samlet; praksis' rater er afrundet til hele tal og vises uden "
+               "antal og konfidensinterval (streng fortrolighed); under 5 henvisninger vises som <5.")
+STRICT_FUNNEL = ("Praksis står i tragten i deres størrelsesgruppe (ved gruppens gennemsnitlige størrelse) med den "
+                 "afrundede rate, og markeringen gælder den placering.")
+FUNNEL_HOW_TO_READ = ("Tragten: hver prik er en praksis. Prikker uden for de stiplede grænser ligger længere fra "
+                     "klyngens niveau, end tilfældig variation forklarer ved praksis af den størrelse.")
+
+
+def spread_sentence(fit: FunnelFit | None) -> str:
+    """One plain Danish sentence: do the practices differ more than chance explains?"""
+    if fit is None:
+        return ""
+    if not fit.spread.is_estimated:
+        return ("Der er for få praksis til at vurdere, om de varierer mere, end tilfældigheder forklarer; "
+                "tragten viser de almindelige grænser.")
+    if fit.is_adjusted:
+        return ("Praksis varierer mere, end tilfældigheder forklarer, så tragtens grænser er udvidet med den "
+                "ekstra variation (justerede grænser).")
+    return "Praksis varierer ikke mere, end tilfældigheder kan forklare; tragten viser de almindelige grænser."
+
+
+def practice_note(row) -> str:
+    """Why a practice has no rate on the charts: '<5', 'skjult' or 'ikke beregnet'."""
+    if getattr(row, "is_suppressed", False):
+        return str(row.referrals_shown)
+    return "" if row.is_rate_computed else "ikke beregnet"
+
+
+def drawn_position(row, fit: FunnelFit | None) -> str:
+    """A practice's position against the limits its funnel draws (adjusted when overdispersed)."""
+    return row.funnel_adjusted if fit is not None and fit.is_adjusted else row.funnel
+
+
+def _total_text(rows: pd.DataFrame) -> str:
+    """The offer's total as the sum of the practices in the cluster's rate, saying what it leaves out."""
+    total = rows[rows["practice"] == metrics.CLUSTER].iloc[0]
+    practices = rows[rows["practice"] != metrics.CLUSTER]
+    counted = int(_in_rate(practices).sum())
+    hidden = bool(practices.loc[_in_rate(practices), "is_suppressed"].astype(bool).any())
+    if total["referrals_shown"] == HIDDEN:
+        text = f"Antal henvisninger fra de {counted} praksis med tilmeldte patienter: skjult (små tal)"
+    else:
+        text = f"{total['referrals_shown']} henvisninger fra de {counted} praksis med tilmeldte patienter"
+        if hidden:
+            text += " (skjulte små tal er talt med)"
+    return text + _left_out(rows)
+
+
+def _offer_block(result: ReferralResult, offer: str, fit: FunnelFit | None) -> Block:
+    rows = result.rates[result.rates["offer"] == offer]
+    practices = rows[rows["practice"] != metrics.CLUSTER].copy()
+    practices["note"] = [practice_note(r) for r in practices.itertuples()]
+    cluster_rate = fit.cluster_rate if fit is not None else None
+    strict = result.is_strict
+    decimals = SETTINGS.strict_rate_decimals if strict else SETTINGS.rate_decimals
+    rates_alt = ", ".join(f"{r.practice} {r.note or fmt.number(r.rate_per_1000, decimals)}"
+                          for r in practices.itertuples())
+    outside = [f"{r.practice} ({drawn_position(r, fit)})" for r in practices.itertuples() if drawn_position(r, fit)]
+    limits = "justerede grænser" if fit is not None and fit.is_adjusted else "grænser"
+    alt = (f"Til venstre søjlediagram for {offer}: henvisninger pr. 1.000 tilmeldte patienter pr. praksis: "
+           f"{rates_alt}. Klyngen samlet: {fmt.rate(cluster_rate or float('nan'))}. Til højre tragtdiagram "
+           f"af raten mod antal tilmeldte; uden for tragtens {limits}: {', '.join(outside) or 'ingen'}.")
+
+    def draw(axes):
+        charts.plot_referral_rates(practices, cluster_rate=cluster_rate, ax=axes[0])
+        if fit is not None:
+            charts.plot_funnel(practices, cluster_rate=fit.cluster_rate, fit=fit, ax=axes[1])
+        else:
+            axes[1].set_axis_off()
+        return axes
+
+    return Block(
+        "chart", f"referrals_{offer}", f"{offer}: henvisninger pr. 1.000 tilmeldte patienter",
+        "Antal henvisninger pr. 1.000 tilknyttede patienter for klyngens praksis, pseudonymiseret",
+        base=_total_text(rows),
+        chart=ChartSpec("practice_rates", practices, cluster_rate=cluster_rate, funnel=fit),
+        figure=render(draw, alt, size=(14.0, 5.2), panels=2),
+        table=rows,
+        caption=" ".join(part for part in (
+            STRICT_BARS if strict else BARS, FUNNEL_HOW_TO_READ, STRICT_FUNNEL if strict else "",
+            spread_sentence(fit)) if part))
+
+
+def build_content(analysis: OrderAnalysis) -> Content:
+    order, spec = analysis.order, analysis.spec
+    current, baseline = analysis.current, analysis.baseline
+    steps = []
+    for step in spec.program:
+        blocks: list[Block] = []
+        for ref in step.content:
+            if ref.kind == "question" and current.survey is not None:
+                blocks.append(question_block(spec.question(ref.ref), current, baseline, analysis.change))
+            elif ref.kind == "referrals" and current.referrals is not None:
+                blocks.extend(referral_blocks(current, baseline, analysis.change))
+        steps.append(StepContent(step, blocks))
+    return Content(
+        order_id=order.id,
+        title=spec.title,
+        cluster=order.cluster,
+        municipality=order.municipality,
+        round_label=ROUND_NAMES[order.round],
+        period_label=order.period.label() if order.period else "",
+        source=spec.source or "Spørgeskema blandt klyngens medlemmer",
+        steps=steps,
+        is_follow_up=order.is_follow_up,
+        baseline_label=baseline.label if baseline else None,
+        key_changes=key_changes(steps, analysis.change.claims) if analysis.change is not None else [],
+    )
+
+
+KEY_CHANGES_SHOWN = 8
+CHANGES_TITLE = "Hvad har ændret sig?"
+CHANGES_METHOD = ("En ændring nævnes kun, når begge runder har nok svar og forskellen består en statistisk "
+                  "test efter justering for, at præsentationen tester mange ting på én gang; ellers står der, "
+                  "at der er for få svar til at vurdere en ændring. Placeringer i tragten er ikke tests af ændring.")
+AGREEMENTS_TITLE = "Aftaler og næste skridt"
+
+
+def agreement_points(content: Content) -> list[str]:
+    """What the meeting agrees on before it ends (follow-ups look back at the last agreements first)."""
+    points = ["Hvad gør vi konkret efter mødet – i kommunen og i praksis?",
+              "Hvem gør hvad, og hvornår?",
+              "Hvornår gentager vi spørgeskemaet og datatrækket for at se udviklingen?"]
+    if content.is_follow_up:
+        points.insert(0, "Hvad aftalte vi sidst – og hvad er der sket siden?")
+    return points
+
+
+def key_changes(steps: list[StepContent], claims_made: int = 0) -> list[str]:
+    """'Hvad har ændret sig?': what to know first (membership, period lengths), the changes that
+    pass their (adjusted) test, what could not be judged, and how the tests were adjusted.
+    Funnel positions are no test of change and stay on their own slides."""
+    context, found, unclear = [], [], 0
+    for step in steps:
+        for block in step.blocks:
+            is_offer = block.key.startswith("referrals_") and block.key != "referrals_overview"
+            for line in block.changes:
+                if line.kind == change.CHANGE and not is_offer:
+                    found.append(line.text if block.key.startswith("referrals") else f"{block.title} – {line.text}")
+                elif line.kind == change.UNCLEAR and not block.key.startswith("referrals"):
+                    unclear += 1
+                elif line.kind == change.INFO and block.key == "referrals_overview":
+                    context.append(line.text)  # membership, periods of different lengths
+    if not found:
+        found = ["Ingen sikre ændringer siden baseline i spørgeskemaet eller henvisningerne."]
+    shown = KEY_CHANGES_SHOWN - len(context)
+    if len(found) > shown:
+        rest = len(found) - (shown - 1)
+        found = [*found[: shown - 1], f"… og {rest} ændringer mere (se de enkelte figurer)."]
+    lines = [*context, *found]
+    if unclear:
+        lines.append(f"{unclear} spørgsmål kan ikke vurderes (for få svar eller ændret spørgsmål).")
+    lines.append(claims.method_sentence(claims_made, SETTINGS.change_alpha))
+    return lines

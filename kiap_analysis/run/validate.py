@@ -1,0 +1,66 @@
+"""``kiap validate``: read and check every input of every order, write nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kiap_analysis.clean.reconcile import LOSS_RULES, Reconciliation
+from kiap_analysis.core.errors import InputError, KiapError, Problem
+from kiap_analysis.core.orders import load_orders
+from kiap_analysis.stats.analysis import analyse_order
+
+
+@dataclass
+class OrderCheck:
+    """What validating one order found: its problems and the reconciliation of what was read."""
+
+    problems: list[Problem] = field(default_factory=list)
+    reconciliations: list[Reconciliation] = field(default_factory=list)  # this round first, then its baseline
+
+    @property
+    def errors(self) -> int:
+        return sum(p.severity == "error" for p in self.problems)
+
+    @property
+    def lost(self) -> int:
+        """Rows or answers dropped by a data-loss rule that the order does not accept."""
+        return sum(d.count for r in self.reconciliations for a in r.accounts for d in a.drops()
+                   if d.rule in LOSS_RULES and d.rule not in r.accepted)
+
+
+def validate_orders(orders_path: Path) -> dict[str, OrderCheck]:
+    """Per order id; OrdersFileError if the file is unusable."""
+    orders = load_orders(orders_path)
+    found: dict[str, OrderCheck] = {}
+    for entry in orders.entries:
+        check = OrderCheck(list(entry.problems))
+        if entry.ok:
+            try:
+                analysis = analyse_order(orders_path, entry.id, dry_run=True)
+                check.problems += analysis.warnings
+                check.reconciliations = [r.reconciliation for r in (analysis.current, analysis.baseline)
+                                         if r is not None and r.reconciliation is not None]
+            except InputError as exc:
+                check.problems += exc.problems
+                check.reconciliations = [r for r in exc.reconciliations if isinstance(r, Reconciliation)]
+            except KiapError as exc:
+                check.problems.append(Problem(str(orders_path), str(exc), "",
+                                              line=entry.order.line if entry.order else None))
+        found[entry.id] = check
+    return found
+
+
+def report_lines(order_id: str, check: OrderCheck) -> list[str]:
+    """The reconciliation, then every problem, as ``kiap validate`` prints them."""
+    lines = []
+    if not check.reconciliations and not check.errors:
+        lines.append(f"[{order_id}] reconciliation: nothing read")
+    for i, rec in enumerate(check.reconciliations):
+        which = "this round" if i == 0 else f"baseline order {rec.order_id}"
+        lines.append(f"[{order_id}] reconciliation, {which} ({rec.round_label}):")
+        lines += [f"  {line}" for line in rec.lines()]
+    if not check.reconciliations and check.errors:
+        lines.append(f"[{order_id}] reconciliation: not possible, the inputs could not be read (errors below)")
+    lines += [f"[{order_id}] {p.severity}: {p}" for p in check.problems]
+    return lines
