@@ -20,6 +20,7 @@ import pandas as pd
 
 from kiap_analysis.core.config import Settings
 from kiap_analysis.core.errors import KiapError, Problem
+from kiap_analysis.core.rules import LIMIT_REFERRAL_ROWS, LIMIT_RESPONDENTS, RULES
 from kiap_analysis.core.shown import render
 
 if TYPE_CHECKING:  # the readers' and the cleaning's results (no import at run time: they import this module)
@@ -28,31 +29,6 @@ if TYPE_CHECKING:  # the readers' and the cleaning's results (no import at run t
     from kiap_analysis.ingest.referrals import ListedIngest, ReferralIngest
     from kiap_analysis.ingest.survey import SurveyIngest
 
-LIMIT_RESPONDENTS, LIMIT_ANSWERS, LIMIT_REFERRAL_ROWS = "rows with answers", "answers", "referral rows"
-
-
-@dataclass(frozen=True)
-class Rule:
-    key: str
-    text: str  # English (kiap validate, messages)
-    text_da: str  # Danish (the report)
-    limit: str = ""  # the data-loss limit it counts towards; '' for a drop that loses nothing
-
-
-RULES = {rule.key: rule for rule in (
-    Rule("non_respondent", "no answer at all (non-respondent)", "ingen svar (ikke-respondent)"),
-    Rule("uncounted_answers", "answered, but no answer can be counted (only columns that are not read, or answers "
-         "that match none of the question's answers)", "svar, der ikke kan tælles (kolonner, der ikke læses, eller "
-         "ukendte svar)", LIMIT_RESPONDENTS),
-    Rule("duplicate_respondent", "duplicate respondent (same respondent id)", "dublet af respondent (samme id)",
-         LIMIT_RESPONDENTS),
-    Rule("unknown_answer", "answer that matches none of the question's answers", "svar, der ikke passer til "
-         "spørgsmålets svarmuligheder", LIMIT_ANSWERS),
-    Rule("total_row", "total row ('I alt')", "totalrække (I alt)"),
-    Rule("outside_period", "referral dated outside the order's period", "henvisning uden for perioden"),
-    Rule("no_offer", "row without an offer", "række uden tilbud", LIMIT_REFERRAL_ROWS),
-)}  # fmt: skip
-LOSS_RULES = tuple(key for key, rule in RULES.items() if rule.limit)  # what accept_loss may name
 REFERRAL_REASONS = {"total row": "total_row", "outside the period": "outside_period", "no offer": "no_offer"}
 
 STAGES = {  # key -> (English, Danish)

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kiap_analysis.clean.reconcile import RULES
 from kiap_analysis.core.responses import Slot, survey_slots
+from kiap_analysis.core.rules import RULES
 from kiap_analysis.core.spec import PackageSpec
 
 RULE_NON_RESPONDENT, RULE_UNCOUNTED, RULE_DUPLICATE = "non_respondent", "uncounted_answers", "duplicate_respondent"

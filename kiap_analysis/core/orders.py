@@ -377,7 +377,7 @@ def _parse_entry(item: Any, index: int, path: Path, base_dir: Path) -> OrderEntr
 def _identifier_kinds(text: str) -> list[str]:
     """The kinds of identifier a name of the orders file holds (CPR, e-mail, phone, ydernummer):
     the cluster's and municipality's names are published as written, so they may hold none."""
-    from kiap_analysis.privacy.identifiers import Watchlist
+    from kiap_analysis.core.identifiers import Watchlist
 
     labels = {"cpr": "a CPR number", "email": "an e-mail address", "phone": "a phone number",
               "ydernummer": "a ydernummer"}
@@ -434,8 +434,8 @@ def _os_problem(shown: str, exc: OSError) -> tuple[str, str]:
 
 def _accept_loss(raw: Any, problem) -> dict[str, str]:
     """``accept_loss: {rule: reason}``: the data-loss rules whose drops this order accepts, each with
-    the reason (shown in the report). Rules: reconcile.LOSS_RULES."""
-    from kiap_analysis.clean.reconcile import LOSS_RULES
+    the reason (shown in the report). Rules: core.rules.LOSS_RULES."""
+    from kiap_analysis.core.rules import LOSS_RULES
 
     if raw is None:
         return {}

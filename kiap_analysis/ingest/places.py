@@ -17,8 +17,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kiap_analysis.core.errors import KiapError, Problem, display_path
+from kiap_analysis.core.identifiers import Watchlist, public_words
 from kiap_analysis.core.orders import Order, OrdersFile, load_orders
-from kiap_analysis.privacy.identifiers import Watchlist, public_words
 
 PLACES_LOG = "{order_id}.places.log"  # under <private>/logs/
 PLACES = "places"  # the key of the aliases in an order's private identifiers file

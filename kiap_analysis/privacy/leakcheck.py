@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiap_analysis.core.errors import KiapError
-from kiap_analysis.privacy.identifiers import Watchlist
+from kiap_analysis.core.identifiers import Watchlist
 from kiap_analysis.privacy.pseudonyms import load_key, registered_ydernumre
 
 ZIP_SUFFIXES = (".pptx", ".xlsx", ".docx")

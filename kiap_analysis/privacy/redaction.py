@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiap_analysis.privacy.identifiers import Watchlist
+from kiap_analysis.core.identifiers import Watchlist
 
 MARKERS = {"cpr": "[CPR]", "email": "[e-mail]", "phone": "[telefon]", "ydernummer": "[ydernummer]",
            "name": "[navn]"}

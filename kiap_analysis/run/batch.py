@@ -41,10 +41,10 @@ from pathlib import Path
 from kiap_analysis.core.config import Paths
 from kiap_analysis.core.errors import KiapError
 from kiap_analysis.core.fileio import write_text
+from kiap_analysis.core.identifiers import Watchlist, public_words
 from kiap_analysis.core.orders import OrderEntry, OrdersFile, load_orders
 from kiap_analysis.ingest.roster import cluster_practices
 from kiap_analysis.present.index import write_index
-from kiap_analysis.privacy.identifiers import Watchlist, public_words
 from kiap_analysis.privacy.leakcheck import order_literals, scan
 from kiap_analysis.privacy.pseudonyms import load_key, registered_ydernumre
 from kiap_analysis.privacy.redaction import Redactor

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kiap_analysis.clean.reconcile import LOSS_RULES, Reconciliation
+from kiap_analysis.clean.reconcile import Reconciliation
 from kiap_analysis.core.errors import InputError, KiapError, Problem
 from kiap_analysis.core.orders import load_orders
+from kiap_analysis.core.rules import LOSS_RULES
 from kiap_analysis.stats.analysis import analyse_order
 
 

@@ -23,6 +23,7 @@ from kiap_analysis.core.errors import (
     Problem,
     display_path,
 )
+from kiap_analysis.core.identifiers import public_words, texts_of
 from kiap_analysis.core.orders import Order, load_orders, resolve_spec
 from kiap_analysis.core.shown import describe, package_words, safe
 from kiap_analysis.core.spec import PackageSpec
@@ -36,7 +37,6 @@ from kiap_analysis.ingest.referrals import (
 )
 from kiap_analysis.ingest.roster import cluster_practices
 from kiap_analysis.ingest.survey import SurveyIngest, read_survey
-from kiap_analysis.privacy.identifiers import public_words, texts_of
 from kiap_analysis.privacy.pseudonyms import (
     PseudonymRegister,
     letter,

@@ -9,11 +9,11 @@ from papermill.exceptions import PapermillExecutionError
 
 from kiap_analysis.core import shown
 from kiap_analysis.core.errors import Problem
+from kiap_analysis.core.identifiers import Watchlist
 from kiap_analysis.core.orders import load_orders
 from kiap_analysis.core.spec import load_catalogue
 from kiap_analysis.ingest.cells import CellError, parse_count, parse_date
 from kiap_analysis.ingest.places import order_places
-from kiap_analysis.privacy.identifiers import Watchlist
 from kiap_analysis.run.execute import _error_message
 
 from conftest import write

@@ -4,7 +4,7 @@ import json
 
 from pptx import Presentation
 
-from kiap_analysis.privacy.identifiers import Watchlist
+from kiap_analysis.core.identifiers import Watchlist
 from kiap_analysis.privacy.leakcheck import Hit, scan
 
 

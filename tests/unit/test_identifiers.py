@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from kiap_analysis.privacy.identifiers import Watchlist, public_words, texts_of
+from kiap_analysis.core.identifiers import Watchlist, public_words, texts_of
 from kiap_analysis.privacy.redaction import Redactor
 
 NAMES = Watchlist(ydernumre={"012345", "234567"},

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from kiap_analysis.clean.reconcile import RULES
 from kiap_analysis.cli.main import main
+from kiap_analysis.core.rules import RULES
 
 import sx_export
 from conftest import ROOT, TINY_SPEC, write, write_bomb
