@@ -10,6 +10,7 @@ from pathlib import Path
 
 from kiap_analysis.core.config import Paths
 from kiap_analysis.core.errors import KiapError, OrdersFileError, SpecError
+from kiap_analysis.core.manifest import Status
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
 SIGNAL_NAMES = {signal.SIGINT: "Ctrl-C (SIGINT)", signal.SIGTERM: "SIGTERM"}
@@ -31,16 +32,16 @@ def _run(orders: Path, out: Path | None, only: list[str] | None = None, force: b
     print()
     print(summary_table(report.outcomes))
     count = Counter(o.status for o in report.outcomes)
-    line = f"{count['ok']} færdige, {count['skipped']} uændrede, {count['failed']} fejlet"
+    line = f"{count[Status.OK]} færdige, {count[Status.SKIPPED]} uændrede, {count[Status.FAILED]} fejlet"
     if report.interrupted:
-        line += f", {count['interrupted']} afbrudt, {count['not-run']} ikke kørt"
+        line += f", {count[Status.INTERRUPTED]} afbrudt, {count[Status.NOT_RUN]} ikke kørt"
     print(f"\n{line} ({report.seconds:.0f} s, {report.workers} worker(s)).")
     print(f"Oversigt: {(paths.reports / 'index.html').resolve()}")
     if report.interrupted:
         print(f"Afbrudt af {SIGNAL_NAMES.get(report.interrupted, signal.Signals(report.interrupted).name)}: "
               "afbrudte og ikke kørte ordrer er som før kørslen; kør samme kommando igen for at gøre dem færdige.")
         return 128 + report.interrupted
-    return EXIT_FAILED if count["failed"] else EXIT_OK
+    return EXIT_FAILED if count[Status.FAILED] else EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -6,33 +6,31 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 from collections.abc import Callable
 from pathlib import Path
 
 from kiap_analysis.core import formatting as fmt
 from kiap_analysis.core.fileio import write_text
+from kiap_analysis.core.manifest import MANIFEST_FILE, Manifest, ManifestError, Status, read_manifest
 
-STATUS_LABELS = {"ok": "færdig", "failed": "fejlet", "skipped": "uændret"}
 
-
-def read_manifests(reports: Path) -> list[dict]:
-    """The manifest of every published order (hidden folders are a run's staging, not orders)."""
+def read_manifests(reports: Path) -> list[Manifest]:
+    """The manifest of every published order (hidden folders are a run's staging, not orders);
+    one that cannot be read is shown as a failed order that says so."""
     manifests = []
-    for path in sorted(reports.glob("*/manifest.json")):
+    for path in sorted(reports.glob(f"*/{MANIFEST_FILE}")):
         if path.parent.name.startswith("."):
             continue
         try:
-            manifests.append(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, json.JSONDecodeError):
-            manifests.append({"order_id": path.parent.name, "status": "failed",
-                              "error": "manifest.json cannot be read"})
+            manifests.append(read_manifest(path.parent))
+        except ManifestError:
+            manifests.append(Manifest(path.parent.name, Status.FAILED, error=f"{MANIFEST_FILE} cannot be read"))
     return manifests
 
 
-def _links(manifest: dict) -> str:
-    order_id = manifest["order_id"]
-    outputs = set(manifest.get("outputs") or [])
+def _links(manifest: Manifest) -> str:
+    order_id = manifest.order_id
+    outputs = set(manifest.outputs or [])
     names = [("report.html", "Rapport"), ("deck.pptx", "Præsentation"), ("deck.pdf", "PDF"),
              ("notebook.ipynb", "Notebook"), ("run.log", "Log"), ("manifest.json", "Manifest")]
     links = [f"<a href='{html.escape(order_id)}/{name}'>{label}</a>" for name, label in names
@@ -43,38 +41,38 @@ def _links(manifest: dict) -> str:
     return " · ".join(links)
 
 
-def _log_link(manifest: dict) -> str:
-    if "run.log" in (manifest.get("outputs") or []):
-        return f"<a href='{html.escape(manifest['order_id'])}/run.log'>Log</a>"
+def _log_link(manifest: Manifest) -> str:
+    if "run.log" in (manifest.outputs or []):
+        return f"<a href='{html.escape(manifest.order_id)}/run.log'>Log</a>"
     return ""
 
 
-def index_html(manifests: list[dict], skipped: frozenset[str] | set[str] = frozenset()) -> str:
+def index_html(manifests: list[Manifest], skipped: frozenset[str] | set[str] = frozenset()) -> str:
     """The overview page; ``skipped``: orders this run found up to date (shown as unchanged)."""
     rows = []
     for m in manifests:
-        status = m.get("status", "failed")
-        label = STATUS_LABELS.get(status, html.escape(status))
-        if status == "ok" and m["order_id"] in skipped:
-            label = f"{label} ({STATUS_LABELS['skipped']})"
-        warnings = m.get("warnings") or []
-        seconds = (m.get("timings") or {}).get("seconds")
+        status = m.status
+        label = status.label
+        if status == Status.OK and m.order_id in skipped:
+            label = f"{label} ({Status.SKIPPED.label})"
+        warnings = m.warnings
+        seconds = m.timings.get("seconds")
         detail = ""
-        if status == "failed" and m.get("error"):
-            detail = f"<div class='error'>{html.escape(str(m['error']))}</div>"
+        if status == Status.FAILED and m.error:
+            detail = f"<div class='error'>{html.escape(str(m.error))}</div>"
         elif warnings:
             items = "".join(f"<li>{html.escape(str(w))}</li>" for w in warnings)
             detail = f"<details><summary>{len(warnings)} advarsler</summary><ul>{items}</ul></details>"
-        package = (m.get("package") or {}).get("name") or ""
+        package = m.package.get("name") or ""
         rows.append(
-            f"<tr class='{html.escape(status)}'><td>{html.escape(m['order_id'])}</td>"
-            f"<td>{html.escape(str(m.get('cluster') or ''))}</td>"
-            f"<td>{html.escape(str(package))}</td><td>{html.escape(str(m.get('round') or ''))}</td>"
+            f"<tr class='{html.escape(status.value)}'><td>{html.escape(m.order_id)}</td>"
+            f"<td>{html.escape(str(m.cluster or ''))}</td>"
+            f"<td>{html.escape(str(package))}</td><td>{html.escape(str(m.round or ''))}</td>"
             f"<td class='status'>{label}</td>"
             f"<td class='num'>{len(warnings)}</td>"
             f"<td class='num'>{fmt.number(seconds, 1) + ' s' if seconds is not None else ''}</td>"
-            f"<td>{_links(m) if status != 'failed' else _log_link(m)}{detail}</td></tr>")
-    failed = sum(m.get("status") == "failed" for m in manifests)
+            f"<td>{_links(m) if status != Status.FAILED else _log_link(m)}{detail}</td></tr>")
+    failed = sum(m.status == Status.FAILED for m in manifests)
     stamp = dt.datetime.now().strftime("%d.%m.%Y %H:%M")
     return f"""<!DOCTYPE html>
 <html lang="da"><head><meta charset="utf-8"><title>KiAP klyngepakker – oversigt</title>

@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import datetime as dt
-import json
 import multiprocessing as mp
 import os
 import queue
@@ -40,25 +39,18 @@ from pathlib import Path
 
 from kiap_analysis.core.config import Paths
 from kiap_analysis.core.errors import KiapError
-from kiap_analysis.core.fileio import write_text
 from kiap_analysis.core.identifiers import Watchlist, public_words
+from kiap_analysis.core.manifest import Status
 from kiap_analysis.core.orders import OrderEntry, OrdersFile, load_orders
 from kiap_analysis.ingest.roster import cluster_practices
 from kiap_analysis.present.index import write_index
 from kiap_analysis.privacy.leakcheck import order_literals, scan
 from kiap_analysis.privacy.pseudonyms import load_key, registered_ydernumre
-from kiap_analysis.privacy.redaction import Redactor
 from kiap_analysis.run.execute import (
     DEFAULT_TIMEOUT_S,
-    STATUS_FAILED,
-    STATUS_INTERRUPTED,
-    STATUS_NOT_RUN,
-    STATUS_OK,
-    STATUS_SKIPPED,
     OrderOutcome,
-    checksums,
     execute_order,
-    failed_folder,
+    failed_outcome,
 )
 from kiap_analysis.run.fingerprint import code_version, fingerprint, up_to_date
 from kiap_analysis.run.kernel import ensure_kernel
@@ -89,7 +81,7 @@ class BatchReport:
 
     @property
     def failed(self) -> list[OrderOutcome]:
-        return [o for o in self.outcomes if o.status == STATUS_FAILED]
+        return [o for o in self.outcomes if o.status == Status.FAILED]
 
 
 class StopRequest:
@@ -217,22 +209,6 @@ def _kill_worker(pid: int | None) -> None:
             _kill(pid)
 
 
-def _failed(entry_id: str, message: str, paths: Paths, staging_root: Path, orders: OrdersFile, print_: dict,
-            seconds: float) -> OrderOutcome:
-    """The folder to publish for an order that its worker could not finish (crash, timeout)."""
-    folder = failed_folder(staging_root, entry_id)
-    write_text(folder / "run.log", f"{dt.datetime.now().isoformat(timespec='seconds')} failed: {message}\n")
-    entry = orders.entry(entry_id)
-    manifest = {"order_id": entry_id, "status": STATUS_FAILED, "error": message,
-                "cluster": Redactor()(entry.order.cluster) if entry.order else None,
-                "round": entry.order.round if entry.order else None,
-                "package": {"name": entry.order.package if entry.order else None},
-                "fingerprint": print_, "warnings": [], "outputs": ["run.log"],
-                "checksums": checksums(folder, ["run.log"]), "timings": {"seconds": round(seconds, 3)}}
-    write_text(folder / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    return OrderOutcome(entry_id, STATUS_FAILED, round(seconds, 3), message, [], manifest, str(folder))
-
-
 def _publish(outcome: OrderOutcome, paths: Paths, run_id: str) -> OrderOutcome:
     """Swap the order's finished folder in as reports/<id>; a folder that cannot be
     published fails the order (its published folder stays as it was)."""
@@ -242,8 +218,8 @@ def _publish(outcome: OrderOutcome, paths: Paths, run_id: str) -> OrderOutcome:
     except OSError as exc:
         error = (f"could not publish the order to {target}: {exc.strerror or exc} Fix: check that the "
                  "reports folder is writable and has free space, then run the order again")
-        return OrderOutcome(outcome.order_id, STATUS_FAILED, outcome.seconds, error, outcome.warnings)
-    if outcome.status == STATUS_OK:  # an older failure's notebook no longer applies
+        return OrderOutcome(outcome.order_id, Status.FAILED, outcome.seconds, error, outcome.warnings)
+    if outcome.status == Status.OK:  # an older failure's notebook no longer applies
         shutil.rmtree(paths.private / FAILED_DIR / outcome.order_id, ignore_errors=True)
     kill_point("published", outcome.order_id)
     return outcome
@@ -284,7 +260,7 @@ def run_orders(orders_path: Path | str, paths: Paths, only: list[str] | None = N
                 finally:
                     progress.close()
         except LockWaitInterrupted:  # stopped while it waited for another run: nothing was run
-            report = BatchReport([OrderOutcome(e.id, STATUS_NOT_RUN, 0.0) for e in entries], 0.0, 0,
+            report = BatchReport([OrderOutcome(e.id, Status.NOT_RUN, 0.0) for e in entries], 0.0, 0,
                                  interrupted=stop.signum)
     report.seconds = round(time.perf_counter() - began, 3)
     return report
@@ -300,8 +276,7 @@ def _run_locked(orders: OrdersFile, entries: list[OrderEntry], paths: Paths, run
     for entry in entries:
         last = None if force or only or not entry.ok else up_to_date(paths.reports / entry.id, prints[entry.id])
         if last is not None:
-            outcomes[entry.id] = OrderOutcome(entry.id, STATUS_SKIPPED, 0.0, warnings=last.get("warnings", []),
-                                              manifest=last)
+            outcomes[entry.id] = OrderOutcome(entry.id, Status.SKIPPED, 0.0, warnings=last.warnings, manifest=last)
             progress.finished(outcomes[entry.id])
         else:
             todo.append(entry)
@@ -317,13 +292,13 @@ def _run_locked(orders: OrdersFile, entries: list[OrderEntry], paths: Paths, run
                              outcomes, stop)
     finally:
         shutil.rmtree(staging_root, ignore_errors=True)
-    hits = write_index(paths.reports, skipped={i for i, o in outcomes.items() if o.status == STATUS_SKIPPED},
+    hits = write_index(paths.reports, skipped={i for i, o in outcomes.items() if o.status == Status.SKIPPED},
                        check=lambda page: index_leaks(page, orders, paths))
     if hits:
         say("reports/index.html is not updated: the leak check found "
             + "; ".join(sorted({h.kind for h in hits})) + " in the new page; the previous index is kept "
             "(each order's manifest.json holds its status)")
-    ordered = [outcomes.get(e.id) or OrderOutcome(e.id, STATUS_NOT_RUN, 0.0) for e in entries]
+    ordered = [outcomes.get(e.id) or OrderOutcome(e.id, Status.NOT_RUN, 0.0) for e in entries]
     return BatchReport(ordered, 0.0, count, peak, interrupted=stop.signum, index_hits=hits)
 
 
@@ -438,15 +413,15 @@ def _dispatch(orders: OrdersFile, todo: list[OrderEntry], prints: dict, paths: P
             del procs[worker_id]
             current.pop(worker_id, None)
             waiting.discard(order_id)
-            finish(_failed(order_id, message_, paths, staging_root, orders, prints[order_id],
-                           time.perf_counter() - since))
+            finish(failed_outcome(orders, orders.entry(order_id), paths, staging_root, prints[order_id], message_,
+                                  time.perf_counter() - since))
             if waiting:
                 spawn(next_id)
                 next_id += 1
     if stop:
         _stop_workers(procs, kernels)
         for order_id, since, _ in current.values():
-            outcomes[order_id] = OrderOutcome(order_id, STATUS_INTERRUPTED, round(time.perf_counter() - since, 3),
+            outcomes[order_id] = OrderOutcome(order_id, Status.INTERRUPTED, round(time.perf_counter() - since, 3),
                                               "stopped by " + signal.Signals(stop.signum).name)
         for q in (tasks, results):  # the workers are gone: never wait for these pipes to drain
             q.cancel_join_thread()

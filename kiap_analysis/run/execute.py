@@ -4,9 +4,10 @@ The order runs in its run's private staging folder (<private>/runs/<run id>/<id>
 notebook, the deck preview, the HTML export and the leak check succeed, that folder gets its
 run.log and manifest.json (with every output's sha256) and is the complete order, ready for
 ``publish.publish_order`` (done by the batch process, which swaps it in as reports/<id>/).
-A failed order's folder to publish holds only its manifest (status 'failed', the error
+A failed order's folder to publish holds only its manifest (status failed, the error
 message) and run.log; its notebook goes to <private>/failed/<id>/ (a traceback can hold data
-values).
+values). An order its worker could not finish (a timeout, a crash) gets the same record from
+``failed_outcome``, written by the batch process.
 """
 
 from __future__ import annotations
@@ -28,6 +29,14 @@ from kiap_analysis import __version__
 from kiap_analysis.core.config import KERNEL_NAME, SUMMARY_MIMETYPE, Paths
 from kiap_analysis.core.errors import KiapError, display_path
 from kiap_analysis.core.fileio import sha256_file, sha256_path, write_text
+from kiap_analysis.core.manifest import (
+    MANIFEST_FILE,
+    InputRecord,
+    Manifest,
+    Status,
+    build_manifest,
+    write_manifest,
+)
 from kiap_analysis.core.orders import OrderEntry, OrdersFile
 from kiap_analysis.ingest.places import PLACES, Places, known_places
 from kiap_analysis.present.report_export import export_html
@@ -42,29 +51,29 @@ from kiap_analysis.privacy.redaction import Redactor
 from kiap_analysis.run.preview import deck_pdf
 from kiap_analysis.run.publish import FAILED_DIR
 
-STATUS_OK, STATUS_FAILED, STATUS_SKIPPED = "ok", "failed", "skipped"
-# A run stopped by Ctrl-C or SIGTERM: the order was running (and is not published), or never started.
-STATUS_INTERRUPTED, STATUS_NOT_RUN = "interrupted", "not-run"
 DEFAULT_TIMEOUT_S = 900
 
 
 @dataclass
 class OrderOutcome:
     order_id: str
-    status: str
+    status: Status
     seconds: float
     error: str = ""
     warnings: list[str] = field(default_factory=list)
-    manifest: dict = field(default_factory=dict)
+    manifest: Manifest | None = None
     folder: str | None = None  # the complete order folder to publish (a path in the private folder)
 
+    def __post_init__(self) -> None:
+        self.status = Status(self.status)
 
-def _inputs(entry: OrderEntry, orders: OrdersFile, places: Places) -> list[dict]:
-    found = []
+
+def _inputs(entry: OrderEntry, orders: OrdersFile, places: Places) -> list[InputRecord]:
+    found: list[InputRecord] = []
     if entry.order is None:
         return found
     for role, path in entry.order.input_paths().items():
-        record = {"role": role, "path": places(display_path(path, orders.path.parent))}
+        record: InputRecord = {"role": role, "path": places(display_path(path, orders.path.parent))}
         try:
             if path.exists():
                 record["sha256"] = sha256_path(path)
@@ -169,9 +178,10 @@ def keep_failed_notebook(staging: Path, private: Path, order_id: str) -> None:
 class _Log:
     """The order's run.log: what happened when, never data values (its messages are published)."""
 
-    def __init__(self, order_id: str, *lines: str):
-        self.lines = [f"{self._now()} order {order_id}: started (kiap-workbook {__version__}, pid {os.getpid()})"]
-        self.lines += [f"{self._now()} {line}" for line in lines]
+    def __init__(self, order_id: str, *lines: str, header: bool = True):
+        """``header``: begin with the line that the order started in this process."""
+        started = (f"order {order_id}: started (kiap-workbook {__version__}, pid {os.getpid()})",) if header else ()
+        self.lines = [f"{self._now()} {line}" for line in (*started, *lines)]
 
     @staticmethod
     def _now() -> str:
@@ -237,39 +247,46 @@ def execute_order(orders: OrdersFile, entry: OrderEntry, paths: Paths, staging_r
         if hits:
             raise LeakError(_hits_message(hits))
         log(f"leak check passed in {timings['leak_check_s']} s")
-        status, error = STATUS_OK, ""
+        status, error = Status.OK, ""
     except Exception as exc:  # one order's failure must not stop the batch
-        status, error = STATUS_FAILED, _error_message(exc)
+        status, error = Status.FAILED, _error_message(exc)
         if warm is not None:
             warm.shutdown()  # the next order gets a fresh kernel
     places = _places(orders, entry, paths, identifiers)
     error = _published(error, places, identifiers, paths, orders, entry)  # messages are published
-    if status == STATUS_FAILED:
+    if status == Status.FAILED:
         log(f"failed: {error}")
     record = _Record(orders, entry, paths, fingerprint_, started, clock, timings, summary, places)
-    if status == STATUS_OK:
-        folder, manifest = record.write(staging, log, STATUS_OK, "")
+    if status == Status.OK:
+        folder, manifest = record.write(staging, log, Status.OK, "")
         hits = leak_check(folder, identifiers, paths, only=RECORD_FILES)
         if not hits:
-            return OrderOutcome(entry.id, status, manifest["timings"]["seconds"], "", manifest["warnings"], manifest,
-                                str(folder))
-        status, error = STATUS_FAILED, f"LeakError: {_hits_message(hits)}"  # the order's own record held data
+            return _outcome(folder, manifest)
+        error = f"LeakError: {_hits_message(hits)}"  # the order's own record held data
         log(f"failed: {error}")
         for name in RECORD_FILES:
             (folder / name).unlink(missing_ok=True)
     keep_failed_notebook(staging, paths.private, entry.id)
-    folder, manifest = record.write(failed_folder(staging_root, entry.id), log, status, error)
-    if leak_check(folder, identifiers, paths, only=RECORD_FILES):
-        # Its message or warnings held data: they stay private, the published record says so.
-        write_text(paths.private / FAILED_DIR / entry.id / "error.txt", f"{error}\n")
-        error = ("the order failed, and its error message or warnings held data that may identify someone: they "
-                 f"are kept in the private folder ({FAILED_DIR}/{entry.id}/error.txt), not published")
-        folder, manifest = record.write(folder, _Log(entry.id, f"failed: {error}"), status, error, bare=True)
-    return OrderOutcome(entry.id, status, manifest["timings"]["seconds"], error, manifest["warnings"], manifest,
-                        str(folder))
+    return record.failed(staging_root, log, error, identifiers)
 
 
-RECORD_FILES = ("manifest.json", "run.log")
+def failed_outcome(orders: OrdersFile, entry: OrderEntry, paths: Paths, staging_root: Path,
+                   fingerprint_: dict | None, message: str, seconds: float) -> OrderOutcome:
+    """The outcome, and the folder to publish, of an order its worker could not finish (it
+    timed out, or the worker died) after ``seconds``: the record of any failed order."""
+    started = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
+    places = _places(orders, entry, paths, {})
+    message = _published(message, places, {}, paths, orders, entry)
+    record = _Record(orders, entry, paths, fingerprint_, started, time.perf_counter() - seconds, {}, {}, places)
+    return record.failed(staging_root, _Log(entry.id, f"failed: {message}", header=False), message, {})
+
+
+def _outcome(folder: Path, manifest: Manifest) -> OrderOutcome:
+    return OrderOutcome(manifest.order_id, manifest.status, manifest.timings["seconds"], manifest.error or "",
+                        manifest.warnings, manifest, str(folder))
+
+
+RECORD_FILES = (MANIFEST_FILE, "run.log")
 
 
 def _hits_message(hits: list[Hit]) -> str:
@@ -308,37 +325,32 @@ class _Record:
         self.fingerprint, self.started, self.clock = fingerprint_ or {}, started, clock
         self.timings, self.summary, self.places = timings, summary, places
 
-    def write(self, folder: Path, log: _Log, status: str, error: str, bare: bool = False) -> tuple[Path, dict]:
+    def write(self, folder: Path, log: _Log, status: Status, error: str, bare: bool = False) -> tuple[Path, Manifest]:
         """Write both files; ``bare``: without the notebook's warnings and reconciliation."""
-        entry, order, summary = self.entry, self.entry.order, ({} if bare else self.summary)
         seconds = round(time.perf_counter() - self.clock, 3)
         log(f"status {status} after {seconds} s")
         write_text(folder / "run.log", log.text())
         outputs = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) \
-            if status == STATUS_OK else ["run.log"]
-        public = Redactor()  # the orders file's own names, cleaned of what looks like an identifier
-        manifest = {
-            "order_id": entry.id,
-            "status": status,
-            "error": error or None,
-            "cluster": public(order.cluster) if order else None,
-            "municipality": public(order.municipality) if order else None,
-            "round": order.round if order else None,
-            "baseline": order.baseline if order else None,
-            # the mode, and the letters the run measured a reader with the listed-patient counts could name
-            "disclosure": summary.get("disclosure") or {"mode": order.disclosure if order else None},
-            "package": summary.get("package") or {"name": order.package if order else None},
-            "code_version": self.fingerprint.get("code", __version__),
-            "parameters": {"order_id": entry.id,
-                           "orders_file": self.places(display_path(self.orders.path, self.paths.root))},
-            "inputs": _inputs(entry, self.orders, self.places),
-            "fingerprint": self.fingerprint,
-            "warnings": summary.get("warnings", []),
-            "reconciliation": summary.get("reconciliation", []),  # every row read: kept, or dropped by a named rule
-            "slides": summary.get("slides"),
-            "outputs": outputs,
-            "checksums": checksums(folder, outputs),
-            "timings": {"started": self.started.isoformat(timespec="seconds"), "seconds": seconds, **self.timings},
-        }
-        write_text(folder / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+            if status == Status.OK else ["run.log"]
+        manifest = build_manifest(
+            self.entry.id, status, self.entry.order, error=error, summary={} if bare else self.summary,
+            code_version=self.fingerprint.get("code", __version__),
+            orders_file=self.places(display_path(self.orders.path, self.paths.root)),
+            inputs=_inputs(self.entry, self.orders, self.places), fingerprint=self.fingerprint,
+            outputs=outputs, checksums=checksums(folder, outputs),
+            timings={"started": self.started.isoformat(timespec="seconds"), "seconds": seconds, **self.timings},
+            public=Redactor())  # the orders file's own names, cleaned of what looks like an identifier
+        write_manifest(folder, manifest)
         return folder, manifest
+
+    def failed(self, staging_root: Path, log: _Log, error: str, identifiers: dict) -> OrderOutcome:
+        """Write the failed order's record into a fresh folder to publish; when the record
+        holds data (its message or warnings), the published one says so instead."""
+        order_id, paths = self.entry.id, self.paths
+        folder, manifest = self.write(failed_folder(staging_root, order_id), log, Status.FAILED, error)
+        if leak_check(folder, identifiers, paths, only=RECORD_FILES):
+            write_text(paths.private / FAILED_DIR / order_id / "error.txt", f"{error}\n")
+            error = ("the order failed, and its error message or warnings held data that may identify someone: they "
+                     f"are kept in the private folder ({FAILED_DIR}/{order_id}/error.txt), not published")
+            folder, manifest = self.write(folder, _Log(order_id, f"failed: {error}"), Status.FAILED, error, bare=True)
+        return _outcome(folder, manifest)

@@ -21,11 +21,10 @@ from kiap_analysis.core.config import (
 )
 from kiap_analysis.core.errors import KiapError
 from kiap_analysis.core.fileio import sha256_file, sha256_path
+from kiap_analysis.core.manifest import Manifest, ManifestError, Status, read_manifest
 from kiap_analysis.core.orders import OrderEntry, OrdersFile, resolve_spec
 from kiap_analysis.core.spec import SpecError
 from kiap_analysis.ingest.roster import cluster_files
-
-STATUS_OK = "ok"
 
 
 def _digest(parts: list[str]) -> str:
@@ -98,31 +97,29 @@ def fingerprint(orders: OrdersFile, entry: OrderEntry, paths: Paths, code: str) 
     }
 
 
-def up_to_date(target: Path, expected: dict) -> dict | None:
+def up_to_date(target: Path, expected: dict) -> Manifest | None:
     """The manifest of reports/<id>/ when it holds a good run with this fingerprint and every
     output it lists is there with the sha256 it records, else None."""
     try:
-        manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        manifest = read_manifest(target)
+    except ManifestError:
         return None
-    if not isinstance(manifest, dict) or manifest.get("status") != STATUS_OK \
-            or manifest.get("fingerprint") != expected:
+    if manifest.status != Status.OK or manifest.fingerprint != expected:
         return None
     return manifest if outputs_intact(target, manifest) else None
 
 
-def outputs_intact(target: Path, manifest: dict) -> bool:
+def outputs_intact(target: Path, manifest: Manifest) -> bool:
     """Whether every output the manifest lists is in ``target`` with its recorded sha256
     (a manifest without checksums, from an older version, is not trusted)."""
-    checksums = manifest.get("checksums")
-    outputs = manifest.get("outputs")
-    if not isinstance(checksums, dict) or not isinstance(outputs, list) or set(outputs) != set(checksums):
+    checksums, outputs = manifest.checksums, manifest.outputs
+    if checksums is None or outputs is None or set(outputs) != set(checksums):
         return False
     for name, expected in checksums.items():
-        path = target / name
         try:
+            path = target / name
             if not path.is_file() or sha256_file(path) != expected:
                 return False
-        except OSError:
+        except (OSError, TypeError):  # TypeError: a name that is not text
             return False
     return True

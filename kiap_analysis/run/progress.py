@@ -8,8 +8,14 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-STATUS_DA = {"ok": "færdig", "failed": "FEJLET", "skipped": "uændret", "interrupted": "AFBRUDT",
-             "not-run": "ikke kørt"}
+from kiap_analysis.core.manifest import Status
+
+LOUD = (Status.FAILED, Status.INTERRUPTED)  # shown in capitals: they need the analyst
+
+
+def label(status: Status) -> str:
+    """How a progress line and the summary table name a status."""
+    return status.label.upper() if status in LOUD else status.label
 
 
 def _clock(seconds: float) -> str:
@@ -49,15 +55,15 @@ class Progress:
 
     def finished(self, outcome) -> None:
         self.running.discard(outcome.order_id)
-        if outcome.status == "ok":
+        if outcome.status == Status.OK:
             self.done += 1
-        elif outcome.status == "skipped":
+        elif outcome.status == Status.SKIPPED:
             self.skipped += 1
         else:
             self.failed += 1
         if not self.tty:
-            line = (f"[{self.finished_count}/{self.total}] {outcome.order_id}: {STATUS_DA.get(outcome.status)}"
-                    + (f" ({outcome.seconds:.1f} s)" if outcome.status != "skipped" else ""))
+            line = (f"[{self.finished_count}/{self.total}] {outcome.order_id}: {label(outcome.status)}"
+                    + (f" ({outcome.seconds:.1f} s)" if outcome.status != Status.SKIPPED else ""))
             if outcome.error:
                 line += f"\n    {outcome.error.splitlines()[0]}"
             self._write(line + "\n")
@@ -92,8 +98,9 @@ def summary_table(outcomes) -> str:
     """A plain-text table of every order's status, time and warnings."""
     rows = [("Ordre", "Status", "Tid", "Advarsler", "Fejl")]
     for o in outcomes:
-        rows.append((o.order_id, STATUS_DA.get(o.status, o.status),
-                     f"{o.seconds:.1f} s" if o.status not in ("skipped", "not-run") else "-", str(len(o.warnings)),
+        rows.append((o.order_id, label(o.status),
+                     f"{o.seconds:.1f} s" if o.status not in (Status.SKIPPED, Status.NOT_RUN) else "-",
+                     str(len(o.warnings)),
                      o.error.splitlines()[0][:70] if o.error else ""))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)

@@ -17,6 +17,7 @@ from pptx import Presentation
 
 from kiap_analysis.core.config import ENV_KEY, ENV_PRIVATE, ENV_PROCESSED
 from kiap_analysis.core.fileio import sha256_file
+from kiap_analysis.core.manifest import read_manifest
 from kiap_analysis.run.batch import run_orders
 from kiap_analysis.run.fingerprint import outputs_intact
 from kiap_analysis.run.preview import ENV_PDF
@@ -115,15 +116,15 @@ def _kiap_run(orders, reports, *options) -> list[str]:
 
 def _order_is_whole(folder: Path, survey_sha: str) -> None:
     """The order's folder is one run's complete, intact output, from this survey file."""
-    manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["status"] == "ok" and outputs_intact(folder, manifest)
-    assert manifest["inputs"][0]["sha256"] == survey_sha
+    manifest = read_manifest(folder)
+    assert manifest.status == "ok" and outputs_intact(folder, manifest)
+    assert manifest.inputs[0]["sha256"] == survey_sha
     assert {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} == {
-        *manifest["outputs"], "manifest.json"}
+        *manifest.outputs, "manifest.json"}
     assert len(Presentation(str(folder / "deck.pptx")).slides) == 9
     nbformat.read(folder / "notebook.ipynb", as_version=4)
     assert (folder / "report.html").read_text().rstrip().endswith("</html>")
-    assert {"tables/q1.csv", "tables/q2.csv"} <= set(manifest["outputs"])
+    assert {"tables/q1.csv", "tables/q2.csv"} <= set(manifest.outputs)
     for table in (folder / "tables").glob("*.csv"):
         assert len(pd.read_csv(table)) > 0
 

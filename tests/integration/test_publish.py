@@ -11,6 +11,7 @@ import textwrap
 import pytest
 
 from kiap_analysis.core.fileio import exchange
+from kiap_analysis.core.manifest import read_manifest
 from kiap_analysis.present.index import read_manifests
 from kiap_analysis.run import publish
 from kiap_analysis.run.execute import checksums
@@ -25,14 +26,14 @@ OLD = {"deck.pptx": "old deck", "report.html": "old report", "tables/q1.csv": "o
 NEW = {"deck.pptx": "new deck", "report.html": "new report", "tables/q1.csv": "new q1", "run.log": "new log"}
 
 
-def order_folder(folder, files, fingerprint="f"):
+def order_folder(folder, files, fingerprint=None):
     """An order folder with these files and a manifest listing them with their sha256."""
     for name, text in files.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text)
     outputs = sorted(files)
-    manifest = {"order_id": folder.name, "status": "ok", "fingerprint": fingerprint, "outputs": outputs,
-                "checksums": checksums(folder, outputs)}
+    manifest = {"order_id": folder.name, "status": "ok", "fingerprint": fingerprint or {"code": "f"},
+                "outputs": outputs, "checksums": checksums(folder, outputs)}
     (folder / "manifest.json").write_text(json.dumps(manifest))
     return folder
 
@@ -95,8 +96,8 @@ def test_a_kill_at_any_step_leaves_the_old_or_the_new_order_and_the_next_run_rep
         assert not target.exists()
     else:
         assert contents(target) == (OLD if expected == "old" else NEW)
-        assert outputs_intact(target, json.loads((target / "manifest.json").read_text()))
-    assert [m["order_id"] for m in read_manifests(reports)] == ([] if expected == "missing" else ["o1"])
+        assert outputs_intact(target, read_manifest(target))
+    assert [m.order_id for m in read_manifests(reports)] == ([] if expected == "missing" else ["o1"])
 
     found = clear_leftovers(reports, private)  # the next run, before it starts
     assert found.restored == (["o1"] if expected == "missing" else [])
@@ -135,7 +136,7 @@ def test_leftovers_of_older_versions_are_cleared(tmp_path):
 def test_an_order_is_up_to_date_only_while_its_published_files_match_the_manifest(tmp_path):
     folder = order_folder(tmp_path / "o1", NEW, fingerprint={"inputs": {"survey": "abc"}})
     expected = {"inputs": {"survey": "abc"}}
-    assert up_to_date(folder, expected)["order_id"] == "o1"
+    assert up_to_date(folder, expected).order_id == "o1"
     assert up_to_date(folder, {"inputs": {"survey": "changed"}}) is None
     (folder / "tables" / "q1.csv").write_text("edited by hand")
     assert up_to_date(folder, expected) is None
@@ -152,4 +153,4 @@ def test_an_order_is_up_to_date_only_while_its_published_files_match_the_manifes
 def test_the_index_lists_no_staging_folder(tmp_path):
     order_folder(tmp_path / "o1", NEW)
     order_folder(tmp_path / ".kiap-staged.run1.o1", NEW)
-    assert [m["order_id"] for m in read_manifests(tmp_path)] == ["o1"]
+    assert [m.order_id for m in read_manifests(tmp_path)] == ["o1"]
