@@ -1,12 +1,17 @@
 """Paths and settings: the one place that knows where things live.
 
 Every folder can be moved with an environment variable, so tests and batch runs can
-point the workbook at temporary folders without touching the project tree.
+point the workbook at temporary folders without touching the project tree. The analysis
+settings are read when they are used (``settings()``), never frozen into a default argument
+or a module constant, so ``override_settings`` reaches every function.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,3 +120,23 @@ class Settings:
 
 
 SETTINGS = Settings()
+_current = Settings()  # what settings() returns; replaced only by override_settings
+
+
+def settings() -> Settings:
+    """The analysis settings in force. Call it where a value is used (``settings().min_count``),
+    not in a default argument or at import, so that a change reaches the call."""
+    return _current
+
+
+@contextlib.contextmanager
+def override_settings(**changes) -> Iterator[Settings]:
+    """Run with some settings changed (``with override_settings(min_survey_base=3): ...``),
+    e.g. a test or a what-if in a notebook; the previous settings come back after."""
+    global _current
+    previous = _current
+    _current = dataclasses.replace(previous, **changes)
+    try:
+        yield _current
+    finally:
+        _current = previous
