@@ -119,7 +119,6 @@ class Settings:
     max_rows: int = 100_000
 
 
-SETTINGS = Settings()
 _current = Settings()  # what settings() returns; replaced only by override_settings
 
 

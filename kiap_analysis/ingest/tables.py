@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kiap_analysis.core.config import SETTINGS
+from kiap_analysis.core.config import settings
 from kiap_analysis.core.errors import InputError, KiapError, Problem
 from kiap_analysis.ingest import text as textfile
 
@@ -88,17 +88,17 @@ def cell_text(value: object) -> str:
 def check_file_size(path: Path, label: str) -> None:
     """Refuse a file larger than ``Settings.max_file_bytes`` before anything reads it."""
     size = path.stat().st_size
-    if size > SETTINGS.max_file_bytes:
+    if size > settings().max_file_bytes:
         raise InputError(Problem(label, f"the file has {size:,} bytes, more than the limit of "
-                                 f"{SETTINGS.max_file_bytes:,} bytes; it is not read",
+                                 f"{settings().max_file_bytes:,} bytes; it is not read",
                                  "deliver only the rows and columns the order needs (see docs/input-formats.md, "
                                  "Size limits)"))
 
 
 def _check_rows(count: int, label: str, sheet: str | None = None) -> None:
-    if count > SETTINGS.max_rows:
+    if count > settings().max_rows:
         raise InputError(Problem(label, f"the table has {count:,} rows or more, more than the limit of "
-                                 f"{SETTINGS.max_rows:,} rows; it is not read",
+                                 f"{settings().max_rows:,} rows; it is not read",
                                  "deliver only the rows the order needs (see docs/input-formats.md, Size limits)",
                                  sheet=sheet))
 
@@ -159,9 +159,9 @@ def check_workbook(path: Path, label: str) -> None:
     except (zipfile.BadZipFile, OSError) as exc:
         raise InputError(Problem(label, f"cannot open the workbook: {exc}",
                                  "save it again from Excel as .xlsx")) from exc
-    if unpacked > SETTINGS.max_xlsx_unpacked_bytes:
+    if unpacked > settings().max_xlsx_unpacked_bytes:
         raise InputError(Problem(label, f"the workbook unpacks to {unpacked:,} bytes, more than the limit of "
-                                 f"{SETTINGS.max_xlsx_unpacked_bytes:,} bytes; it is not read",
+                                 f"{settings().max_xlsx_unpacked_bytes:,} bytes; it is not read",
                                  "deliver only the sheets, rows and columns the order needs (see "
                                  "docs/input-formats.md, Size limits)"))
 
@@ -196,7 +196,7 @@ def _sheet_rows(sheet, label: str, name: str) -> Iterator[tuple]:
     for row in sheet.rows:
         if any(cell.value is not None for cell in row):
             filled += 1
-            if filled > SETTINGS.max_rows:
+            if filled > settings().max_rows:
                 _check_rows(filled, label, name)
         yield row
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from kiap_analysis.core import formatting as fmt
-from kiap_analysis.core.config import SETTINGS
+from kiap_analysis.core.config import settings
 from kiap_analysis.core.spec import ProgramStep, Question, Scale
 from kiap_analysis.present import charts
 from kiap_analysis.present.figures import RenderedFigure, render
@@ -122,7 +122,7 @@ def question_block(question: Question, current: RoundResult, baseline: RoundResu
     if follow_up is not None and question.id in follow_up.survey and baseline is not None:
         table = follow_up.survey[question.id]
         block.changes = change.survey_statements(question, table, follow_up.matches[question.id], baseline.label,
-                                                 SETTINGS.min_change_base)
+                                                 settings().min_change_base)
         block.change_table = suppress_small_change(change.published(table))
     return block
 
@@ -138,15 +138,15 @@ def _question_block(question: Question, current: RoundResult, baseline: RoundRes
                      note="" if answers else "Ingen har skrevet et svar.")
     table = survey.tables[question.id]
     base = metrics.question_base(table)
-    if base < SETTINGS.min_survey_base:
+    if base < settings().min_survey_base:
         return Block("note", question.id, question.title, question.text,
                      base=_base_text(table, summary), table=table,
                      note=f"For få svar til at vise fordelingen (n = {base}, mindst "
-                          f"{SETTINGS.min_survey_base} svar kræves).")
+                          f"{settings().min_survey_base} svar kræves).")
     chart_table = table
     base_label = _base_text(table, summary)
     before = baseline.survey.tables.get(question.id) if baseline and baseline.survey else None
-    if before is not None and metrics.question_base(before) >= SETTINGS.min_survey_base:
+    if before is not None and metrics.question_base(before) >= settings().min_survey_base:
         chart_table = pd.concat([_with_round(before, baseline.label), _with_round(table, current.label)],
                                 ignore_index=True)
         base_label = (f"{baseline.label}: {_base_text(before, baseline.survey.summary)}; "
@@ -305,7 +305,7 @@ def _offer_block(result: ReferralResult, offer: str, fit: FunnelFit | None) -> B
     practices["note"] = [practice_note(r) for r in practices.itertuples()]
     cluster_rate = fit.cluster_rate if fit is not None else None
     strict = result.is_strict
-    decimals = SETTINGS.strict_rate_decimals if strict else SETTINGS.rate_decimals
+    decimals = settings().strict_rate_decimals if strict else settings().rate_decimals
     rates_alt = ", ".join(f"{r.practice} {r.note or fmt.number(r.rate_per_1000, decimals)}"
                           for r in practices.itertuples())
     outside = [f"{r.practice} ({drawn_position(r, fit)})" for r in practices.itertuples() if drawn_position(r, fit)]
@@ -403,5 +403,5 @@ def key_changes(steps: list[StepContent], claims_made: int = 0) -> list[str]:
     lines = [*context, *found]
     if unclear:
         lines.append(f"{unclear} spørgsmål kan ikke vurderes (for få svar eller ændret spørgsmål).")
-    lines.append(claims.method_sentence(claims_made, SETTINGS.change_alpha))
+    lines.append(claims.method_sentence(claims_made, settings().change_alpha))
     return lines

@@ -13,7 +13,7 @@ import pandas as pd
 
 from kiap_analysis.clean import reconcile
 from kiap_analysis.core import formatting as fmt
-from kiap_analysis.core.config import SETTINGS
+from kiap_analysis.core.config import settings
 from kiap_analysis.present.content import (
     AGREEMENTS_TITLE,
     CHANGES_METHOD,
@@ -115,8 +115,8 @@ def _strict_rate_table(table: pd.DataFrame, block: Block) -> str:
                                                       and block.chart.funnel.is_adjusted):
         columns.append("funnel_adjusted")
     shown = table[columns].assign(rate_per_1000=[
-        fmt.number(float(r.rate_per_1000), SETTINGS.rate_decimals if r.practice == metrics.CLUSTER
-                   else SETTINGS.strict_rate_decimals) for r in table.itertuples()])
+        fmt.number(float(r.rate_per_1000), settings().rate_decimals if r.practice == metrics.CLUSTER
+                   else settings().strict_rate_decimals) for r in table.itertuples()])
     shown = shown.rename(columns={
         "practice": "Praksis", "offer": "Tilbud", "referrals_shown": "Henvisninger", "rate_per_1000": "Pr. 1.000",
         "size_band": "Størrelsesgruppe (tilmeldte)", "funnel": "Uden for Poisson-grænserne",
@@ -132,7 +132,7 @@ def _spread_html(block: Block) -> str:
     spread = fit.spread
     if not spread.is_estimated:
         return (f"<p class='kiap-caption'>Overspredning vurderes ikke: {spread.practices} praksis med viste tal "
-                f"(mindst {SETTINGS.min_overdispersion_practices} kræves). Tragten viser Poisson-grænser.</p>")
+                f"(mindst {settings().min_overdispersion_practices} kræves). Tragten viser Poisson-grænser.</p>")
     drawn = "de justerede grænser" if fit.is_adjusted else "Poisson-grænserne"
     return (f"<p class='kiap-caption'>Overspredning (Spiegelhalter 2005): φ = {fmt.number(spread.phi, 2)} ud fra "
             f"{spread.practices} praksis med viste tal; test af I·φ mod χ² med {spread.practices - 1} frihedsgrader: "
@@ -165,7 +165,8 @@ def _change_table(block: Block) -> str:
                                              if isinstance(p, float) and p == p else "" for p in table[column]]})
     if block.strict and "rate_ratio" in table:  # the practices' rates are whole numbers
         practice = ~table["practice"].isin([metrics.CLUSTER, BOTH_ROUNDS])
-        table = table.assign(**{c: [fmt.number(float(v), SETTINGS.strict_rate_decimals if p else SETTINGS.rate_decimals)
+        table = table.assign(**{c: [fmt.number(float(v), settings().strict_rate_decimals if p
+                                               else settings().rate_decimals)
                                     for v, p in zip(table[c], practice, strict=True)]
                                 for c in ("rate_per_1000_baseline", "rate_per_1000_follow_up")})
     shown = table[[c for c in names if c in table]].rename(columns=names)
@@ -309,8 +310,8 @@ def privacy_html(analysis: OrderAnalysis, risk=None) -> str:
     if strict:
         parts.append(f"<p>Streng tilstand: pr. praksis vises hverken antal henvisninger, konfidensintervaller eller "
                      f"forventede antal; raterne er afrundet til hele tal pr. 1.000, og praksis' størrelse vises kun "
-                     f"som en størrelsesgruppe med mindst {SETTINGS.min_band_practices} af klyngens praksis "
-                     f"(grænser ved hele {fmt.number(SETTINGS.size_band_step)} tilmeldte, fastlagt ved baseline). "
+                     f"som en størrelsesgruppe med mindst {settings().min_band_practices} af klyngens praksis "
+                     f"(grænser ved hele {fmt.number(settings().size_band_step)} tilmeldte, fastlagt ved baseline). "
                      "Tragtens markeringer følger af den afrundede rate og gruppen. Klyngens samlede tal vises som "
                      "i standardtilstand.</p>")
     else:
@@ -348,17 +349,18 @@ def data_section_html(analysis: OrderAnalysis, risk=None) -> str:
         f"medregnet; 'Ved ikke' vises for sig.</li>"
         f"<li>Procenter for spørgsmål med flere svarmuligheder er af respondenterne (gennemførte "
         f"besvarelser samt delvise besvarelser med mindst ét kryds), ikke af antallet af kryds.</li>"
-        f"<li>En figur vises kun, når mindst {SETTINGS.min_survey_base} har svaret.</li>"
-        f"<li>Henvisningstal fra 1 til {SETTINGS.min_count - 1} vises som &lt;{SETTINGS.min_count}, og raten skjules; "
+        f"<li>En figur vises kun, når mindst {settings().min_survey_base} har svaret.</li>"
+        f"<li>Henvisningstal fra 1 til {settings().min_count - 1} vises som &lt;{settings().min_count}, "
+        f"og raten skjules; "
         f"kunne et skjult tal regnes ud fra klyngens total, skjules også det næstmindste tal på mindst "
-        f"{SETTINGS.min_count} ('skjult'), eller klyngens total. {_rates_shown(analysis)}</li>"
+        f"{settings().min_count} ('skjult'), eller klyngens total. {_rates_shown(analysis)}</li>"
         f"<li>Fritekst er renset for CPR-numre, e-mails, telefonnumre, ydernumre og navne, før den vises.</li>"
         f"<li>Svarprocenten er AAPOR's RR2 (The American Association for Public Opinion Research, Standard "
         f"Definitions): gennemførte og delvise besvarelser divideret med alle inviterede, som alle regnes for "
         f"egnede; RR1 tæller kun de gennemførte.</li>"
-        f"<li>Henvisningsrater er pr. 1.000 tilmeldte patienter med {fmt.percent(SETTINGS.confidence * 100)}"
-        f"-konfidensinterval: eksakt Poisson-interval under {SETTINGS.exact_poisson_below} henvisninger, "
-        f"Byars tilnærmelse fra {SETTINGS.exact_poisson_below} (som PHEindicatormethods' phe_rate).</li>"
+        f"<li>Henvisningsrater er pr. 1.000 tilmeldte patienter med {fmt.percent(settings().confidence * 100)}"
+        f"-konfidensinterval: eksakt Poisson-interval under {settings().exact_poisson_below} henvisninger, "
+        f"Byars tilnærmelse fra {settings().exact_poisson_below} (som PHEindicatormethods' phe_rate).</li>"
         f"{FUNNEL_METHODS}"
         f"<li>Praksis vises under pseudonymer ({esc(metrics.CLUSTER)} er hele klyngen); "
         f"ydernumre og navne indgår ikke i rapporten.</li>{_follow_up_methods(analysis)}</ul>")
@@ -389,19 +391,19 @@ def _follow_up_methods(analysis: OrderAnalysis) -> str:
     return (
         f"<li>Opfølgning: spørgsmål sammenlignes med baseline efter spørgsmålsnummer; er formulering, "
         f"skala eller svarmuligheder ændret, vises runderne side om side uden vurdering.</li>"
-        f"<li>En ændring vurderes kun, når begge runder har mindst {SETTINGS.min_change_base} svar: for "
+        f"<li>En ændring vurderes kun, når begge runder har mindst {settings().min_change_base} svar: for "
         f"skalaspørgsmål andelen i de to højeste svarkategorier, for valgspørgsmål andelen pr. mulighed. "
         f"{follow_up.linked} respondenter kunne kobles mellem runderne (nøglet HMAC af e-mail eller "
-        f"respondent-id; koblingen gemmes ikke). Hvor mindst {SETTINGS.min_change_base} koblede respondenter "
+        f"respondent-id; koblingen gemmes ikke). Hvor mindst {settings().min_change_base} koblede respondenter "
         f"og mindst halvdelen af hver rundes svar indgår, testes de parrede svar med den eksakte McNemar-test; "
         f"ellers med en tosidet test for to andele med kontinuitetskorrektion (R: prop.test). Ellers står der "
         f"'for få svar til at vurdere en ændring'.</li>"
         f"<li>Flere test på én gang: alle {follow_up.claims} test i opfølgningen (spørgeskemaets andele og "
         f"henvisningernes rateratioer) er justeret samlet med Holms metode (Holm 1979; R: p.adjust(p, 'holm')), "
-        f"og en ændring nævnes kun, når den justerede p-værdi er under {fmt.number(SETTINGS.change_alpha, 2)}. "
+        f"og en ændring nævnes kun, når den justerede p-værdi er under {fmt.number(settings().change_alpha, 2)}. "
         f"Tabellerne viser både den rå og den justerede p-værdi.</li>"
         f"<li>Henvisninger: klyngens rateratio (opfølgning/baseline) pr. patient og dag, for alle praksis og "
-        f"for de praksis, der er med i begge runder. Eksakt {fmt.percent(SETTINGS.confidence * 100)}"
+        f"for de praksis, der er med i begge runder. Eksakt {fmt.percent(settings().confidence * 100)}"
         f"-konfidensinterval og p-værdi (betinget binomialfordeling, som R's poisson.test); er praksis "
         f"overspredte i en af runderne, skaleres variansen af rundens total med dens φ (kvasi-Poisson: "
         f"log-ratio ± z·√(φ₁/a + φ₀/b)). Et tal, der er skjult i den ene runde, skjules også i den anden, så "

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from kiap_analysis.core.config import SETTINGS
+from kiap_analysis.core.config import settings
 from kiap_analysis.privacy.redaction import Redactor
 
 CSV_UNSAFE = ("=", "+", "-", "@", "\t", "\r")
@@ -31,7 +31,7 @@ def redact_frame(frame: pd.DataFrame, columns: Iterable[str], redact: Redactor) 
 SUPPRESSED, HIDDEN = "<5", "skjult"
 
 
-def suppress_referrals(rates: pd.DataFrame, minimum: int = SETTINGS.min_count,
+def suppress_referrals(rates: pd.DataFrame, minimum: int | None = None,
                        cluster: str = "Klyngen samlet",
                        also_hide: frozenset[tuple[str, str]] = frozenset()) -> pd.DataFrame:
     """Small counts hidden, and more cells wherever a hidden count could be worked back out.
@@ -46,7 +46,9 @@ def suppress_referrals(rates: pd.DataFrame, minimum: int = SETTINGS.min_count,
     with none left, the cluster's total is hidden. A cluster total that is itself small is
     hidden. ``also_hide``: (practice, offer) cells hidden whatever their size ('skjult'), so a
     follow-up hides the same cells in both rounds. Adds ``referrals_shown`` and ``is_suppressed``.
+    ``minimum``: the settings' ``min_count`` unless given.
     """
+    minimum = settings().min_count if minimum is None else minimum
     out = rates.copy()
     out["referrals_shown"] = out["referrals"].astype(int).astype(str)
     out["is_suppressed"] = False
@@ -106,17 +108,20 @@ def _pinned(hidden_sum: int, primaries: int, secondary_forced: list[bool], small
     return one_high - one_low < 1
 
 
-def suppress_small_base(table: pd.DataFrame, minimum: int = SETTINGS.min_survey_base) -> pd.DataFrame:
-    """A survey table whose chart has too few answers keeps its base but not its numbers."""
+def suppress_small_base(table: pd.DataFrame, minimum: int | None = None) -> pd.DataFrame:
+    """A survey table whose chart has too few answers (``minimum``: the settings'
+    ``min_survey_base`` unless given) keeps its base but not its numbers."""
+    minimum = settings().min_survey_base if minimum is None else minimum
     out = table.astype({"n": object, "pct": object})
     small = out["base"] < minimum
     out.loc[small, ["n", "pct"]] = ""
     return out
 
 
-def suppress_small_change(change: pd.DataFrame, minimum: int = SETTINGS.min_survey_base) -> pd.DataFrame:
+def suppress_small_change(change: pd.DataFrame, minimum: int | None = None) -> pd.DataFrame:
     """The same for a follow-up's change table: a round with too few answers hides its own
     numbers, and the change and test of the row (which would give them away) go too."""
+    minimum = settings().min_survey_base if minimum is None else minimum
     numbers = ["n_baseline", "pct_baseline", "n_follow_up", "pct_follow_up", "change_pct_points", "p_value",
                "p_adjusted"]
     out = change.astype({c: object for c in numbers if c in change})

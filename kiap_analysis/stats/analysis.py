@@ -16,7 +16,7 @@ import pandera.errors
 from kiap_analysis.clean import reconcile
 from kiap_analysis.clean.survey import CleanSurvey, clean_responses
 from kiap_analysis.core import responses
-from kiap_analysis.core.config import SETTINGS, Paths
+from kiap_analysis.core.config import Paths, settings
 from kiap_analysis.core.errors import (
     InputError,
     KiapError,
@@ -304,7 +304,7 @@ def analyse_referrals(
     patients = listed.listed.assign(practice_id=listed.listed["ydernummer"].map(letters))
     rates = metrics.referral_rates(counts[["practice_id", "offer", "referrals"]],
                                    patients[["practice_id", "listed_patients"]], offers,
-                                   level=SETTINGS.confidence, exact_below=SETTINGS.exact_poisson_below)
+                                   level=settings().confidence, exact_below=settings().exact_poisson_below)
     rates.insert(0, "practice", rates.pop("practice_id").map(
         lambda p: p if p == metrics.CLUSTER else practice_label(p)))
     return ReferralResult(ingest, listed, publishable_rates(rates), offers, warnings, raw_rates=rates)
@@ -318,7 +318,7 @@ def publishable_rates(rates: pd.DataFrame, also_hide: frozenset[tuple[str, str]]
     public and would undo its letter. ``funnel_x``: where the funnel draws a practice (its size
     to the nearest 100). ``bands``: strict mode (``disclosure.strict_rates``: no per-practice
     counts, intervals or expected counts, whole-number rates, sizes in these bands)."""
-    out = suppress_referrals(rates, SETTINGS.min_count, metrics.CLUSTER, also_hide)
+    out = suppress_referrals(rates, settings().min_count, metrics.CLUSTER, also_hide)
     fits = funnel.fit_offers(out, metrics.CLUSTER)
     placed = funnel.positions(out, fits, metrics.CLUSTER)
     out[list(placed.columns)] = placed
@@ -327,7 +327,7 @@ def publishable_rates(rates: pd.DataFrame, also_hide: frozenset[tuple[str, str]]
     if bands is not None:
         out = strict_rates(out, bands, fits, metrics.CLUSTER)
     rate_columns = ["rate_per_1000", "ci_low", "ci_high", "expected"]
-    out[rate_columns] = out[rate_columns].round(SETTINGS.rate_decimals)
+    out[rate_columns] = out[rate_columns].round(settings().rate_decimals)
     return out
 
 
@@ -354,7 +354,7 @@ def _analyse_round(order: Order, spec: PackageSpec, referral_inputs, letters, re
         referrals = analyse_referrals(*referral_inputs, spec, letters)
     result = RoundResult(order, spec, survey, referrals)
     result.reconciliation = round_reconciliation(result)
-    result.problems = reconcile.loss_problems(result.reconciliation, SETTINGS, orders_file, order.line)
+    result.problems = reconcile.loss_problems(result.reconciliation, settings(), orders_file, order.line)
     if survey is not None:
         result.problems += survey.problems
     if referral_inputs is not None:
@@ -580,7 +580,7 @@ def compare_rounds(baseline: RoundResult, current: RoundResult, orders_file: str
                 paired = change.paired_counts(question, baseline.survey.clean.responses,
                                               current.survey.clean.responses, pairs)
             survey[qid] = change.survey_change(question, before_tables.get(qid), table, match,
-                                               SETTINGS.min_change_base, paired)
+                                               settings().min_change_base, paired)
     if baseline.survey is not None and current.survey is not None:
         for question in baseline.spec.questions:
             if question.has_chart and question.id not in current.spec.question_ids():
@@ -603,12 +603,12 @@ def compare_rounds(baseline: RoundResult, current: RoundResult, orders_file: str
         warnings += _offer_warnings(baseline, current, orders_file)
         strict = current.referrals.is_strict
         referrals = change.referral_change(baseline.referrals.rates, current.referrals.rates, metrics.CLUSTER,
-                                           SETTINGS.confidence, days or (1, 1),
-                                           SETTINGS.min_band_practices if strict else 1)
+                                           settings().confidence, days or (1, 1),
+                                           settings().min_band_practices if strict else 1)
         if strict:
             membership = change.membership_counts(referrals)
             referrals = change.cluster_rows(referrals, metrics.CLUSTER)
-    survey, referrals, claims = adjust(survey, referrals, SETTINGS.change_alpha)
+    survey, referrals, claims = adjust(survey, referrals, settings().change_alpha)
     return FollowUpChange({q: m for q, m in matches.items() if q in survey}, survey, referrals, warnings, days,
                           claims, len(pairs), membership)
 

@@ -30,7 +30,7 @@ import pandas as pd
 from scipy.special import bdtr, bdtrc, betaincinv, ndtr, ndtri
 
 from kiap_analysis.core import formatting as fmt
-from kiap_analysis.core.config import SETTINGS
+from kiap_analysis.core.config import settings
 from kiap_analysis.core.responses import question_slots
 from kiap_analysis.core.spec import PackageSpec, Question
 from kiap_analysis.stats import funnel
@@ -571,8 +571,8 @@ def _both_rounds_row(before: pd.DataFrame, after: pd.DataFrame, offer: str, clus
         return {**row, **_ratio_fields(0, 1, 0, 1, days, phi, level), "rr_method": totals}
     a, a_patients, b, b_patients = totals
     row.update(referrals_baseline=str(b), referrals_follow_up=str(a),
-               rate_per_1000_baseline=round(1000.0 * b / b_patients, SETTINGS.rate_decimals),
-               rate_per_1000_follow_up=round(1000.0 * a / a_patients, SETTINGS.rate_decimals))
+               rate_per_1000_baseline=round(1000.0 * b / b_patients, settings().rate_decimals),
+               rate_per_1000_follow_up=round(1000.0 * a / a_patients, settings().rate_decimals))
     return {**row, **_ratio_fields(a, a_patients, b, b_patients, days, phi, level)}
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kiap_analysis.core import formatting as fmt
-from kiap_analysis.core.config import SETTINGS
+from kiap_analysis.core.config import settings
 from kiap_analysis.stats import funnel
 
 STANDARD, STRICT = "standard", "strict"
@@ -59,11 +59,13 @@ class SizeBand:
         return f"{fmt.number(self.low)}-{fmt.number(self.high)}"
 
 
-def size_bands(sizes: Iterable[float], step: int = SETTINGS.size_band_step,
-               minimum: int = SETTINGS.min_band_practices) -> tuple[SizeBand, ...]:
+def size_bands(sizes: Iterable[float], step: int | None = None,
+               minimum: int | None = None) -> tuple[SizeBand, ...]:
     """Bands over a round's practices' sizes: edges at multiples of ``step``, a new band only
     where the one below holds at least ``minimum`` practices; a last band with fewer joins the
-    one before."""
+    one before (defaults: the settings' ``size_band_step`` and ``min_band_practices``)."""
+    step = settings().size_band_step if step is None else step
+    minimum = settings().min_band_practices if minimum is None else minimum
     ordered = sorted(float(n) for n in sizes if n and n > 0)
     groups: list[list[float]] = []
     for i, n in enumerate(ordered):
@@ -79,10 +81,11 @@ def size_bands(sizes: Iterable[float], step: int = SETTINGS.size_band_step,
 
 
 def merged_bands(bands: Sequence[SizeBand], sizes: Iterable[float],
-                 minimum: int = SETTINGS.min_band_practices) -> tuple[SizeBand, ...]:
+                 minimum: int | None = None) -> tuple[SizeBand, ...]:
     """The (baseline's) bands for another round's practices: a band holding 1 to ``minimum`` - 1
     of them joins the band above it (the top band the one below), until none does. Bands only
     merge, never split, so a practice's band in one round never cuts its band in the other."""
+    minimum = settings().min_band_practices if minimum is None else minimum
     counted = [n for n in sizes if n and n > 0]
     found = list(bands) or [SizeBand(0)]
     while True:
@@ -131,7 +134,7 @@ def strict_rates(rates: pd.DataFrame, bands: Sequence[SizeBand], fits: dict[str,
         out.at[index, "funnel_x"] = positions[band]
     out.loc[practice & ~out["is_suppressed"].astype(bool), "referrals_shown"] = ""
     out.loc[practice, "rate_per_1000"] = out.loc[practice, "rate_per_1000"].astype(float).round(
-        SETTINGS.strict_rate_decimals)
+        settings().strict_rate_decimals)
     out.loc[practice, ["ci_low", "ci_high", "expected"]] = math.nan
     for index in out.index[practice]:
         row = out.loc[index]

@@ -28,12 +28,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaincc, ndtri, pdtr, pdtrc, pdtrik
 
-from kiap_analysis.core.config import SETTINGS
+from kiap_analysis.core.config import settings
 
 LEVELS = (0.95, 0.998)
-TRIM = SETTINGS.overdispersion_trim  # winsorised at the 10th and 90th percentiles
-ALPHA = SETTINGS.overdispersion_alpha  # the overdispersion test's level
-MIN_PRACTICES = SETTINGS.min_overdispersion_practices  # fewer give no usable estimate of phi
 
 
 def tail(level: float) -> float:
@@ -127,9 +124,11 @@ def z_scores(counts: Sequence[float], expected: Sequence[float]) -> np.ndarray:
     return 2.0 * (np.sqrt(np.asarray(counts, float)) - np.sqrt(np.asarray(expected, float)))
 
 
-def winsorise(z: np.ndarray, trim: float = TRIM) -> np.ndarray:
+def winsorise(z: np.ndarray, trim: float | None = None) -> np.ndarray:
     """Values beyond the ``trim`` and 1 - ``trim`` quantiles (linear interpolation, as R's
-    default quantile) set to those quantiles."""
+    default quantile) set to those quantiles; ``trim``: the settings' ``overdispersion_trim``
+    (0.1: the 10th and 90th percentiles) unless given."""
+    trim = settings().overdispersion_trim if trim is None else trim
     low, high = np.quantile(z, [trim, 1.0 - trim])
     return np.clip(z, low, high)
 
@@ -159,10 +158,16 @@ class Overdispersion:
         return math.isfinite(self.phi)
 
 
-def overdispersion(counts: Sequence[float], expected: Sequence[float], trim: float = TRIM,
-                   alpha: float = ALPHA, min_practices: int = MIN_PRACTICES) -> Overdispersion:
+def overdispersion(counts: Sequence[float], expected: Sequence[float], trim: float | None = None,
+                   alpha: float | None = None, min_practices: int | None = None) -> Overdispersion:
     """phi, tau^2 and the chi-squared test of I phi (I - 1 degrees of freedom: the centre is
-    estimated from the same practices). Not estimated with fewer than ``min_practices``."""
+    estimated from the same practices). Not estimated with fewer than ``min_practices`` (fewer
+    give no usable estimate of phi). Unless given, ``alpha`` (the test's level) and
+    ``min_practices`` are the settings' ``overdispersion_alpha`` and
+    ``min_overdispersion_practices``."""
+    found = settings()
+    alpha = found.overdispersion_alpha if alpha is None else alpha
+    min_practices = found.min_overdispersion_practices if min_practices is None else min_practices
     expected = np.asarray(expected, float)
     n = len(expected)
     if n < min_practices or not (expected > 0).all():

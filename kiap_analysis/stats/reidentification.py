@@ -33,7 +33,7 @@ from xml.etree import ElementTree
 
 import pandas as pd
 
-from kiap_analysis.core.config import SETTINGS
+from kiap_analysis.core.config import settings
 from kiap_analysis.stats import funnel, metrics
 
 PRACTICE = re.compile(r"^Praksis ([A-Z]+)\b")
@@ -77,8 +77,15 @@ class Clue:
     cluster_rate: float | None = None  # set by the attack from the cluster's total
 
 
+def _limits(count: int, level: float | None, exact_below: int | None) -> tuple[float, float]:
+    """The interval the workbook publishes (by default at the settings' level and method)."""
+    found = settings()
+    return _interval(count, found.confidence if level is None else level,
+                     found.exact_poisson_below if exact_below is None else exact_below)
+
+
 @functools.lru_cache(maxsize=4096)
-def _limits(count: int, level: float, exact_below: int) -> tuple[float, float]:
+def _interval(count: int, level: float, exact_below: int) -> tuple[float, float]:
     return metrics.poisson_interval(count, level, exact_below)
 
 
@@ -91,8 +98,8 @@ def _close(value: float | None, published: float | None, tolerance: float) -> bo
     return published is None or (value is not None and abs(value - published) <= tolerance)
 
 
-def consistent(clue: Clue, patients: int, level: float = SETTINGS.confidence,
-               exact_below: int = SETTINGS.exact_poisson_below) -> bool:
+def consistent(clue: Clue, patients: int, level: float | None = None,
+               exact_below: int | None = None) -> bool:
     """Whether a practice with ``patients`` listed patients could have published ``clue``
     (each value within half a unit of its last decimal)."""
     if clue.size is not None and not clue.size[0] - 1e-9 <= patients <= clue.size[1] + 1e-9:
@@ -125,8 +132,8 @@ def consistent(clue: Clue, patients: int, level: float = SETTINGS.confidence,
     return False
 
 
-def size_window(clues: Iterable[Clue], level: float = SETTINGS.confidence,
-                exact_below: int = SETTINGS.exact_poisson_below) -> tuple[int, int] | None:
+def size_window(clues: Iterable[Clue], level: float | None = None,
+                exact_below: int | None = None) -> tuple[int, int] | None:
     """The listed patients a letter's clues leave possible, as (lowest, highest), from the
     clues with a count or a size; None when they leave any size possible."""
     low, high, bounded = 1.0, math.inf, False
@@ -158,7 +165,7 @@ def _lists(listed: Mapping[str, int], baseline: Mapping[str, int] | None) -> dic
 
 
 def candidates(clues: Iterable[Clue], listed: Mapping[str, int], letters: Iterable[str] = (),
-               level: float = SETTINGS.confidence, exact_below: int = SETTINGS.exact_poisson_below,
+               level: float | None = None, exact_below: int | None = None,
                baseline_listed: Mapping[str, int] | None = None) -> dict[str, frozenset[str]]:
     """Per letter (those in the clues, and ``letters``): the practices of ``listed``
     (practice -> listed patients; a follow-up's baseline figures against ``baseline_listed``)
@@ -249,7 +256,7 @@ class Attack:
 
 
 def attack(clues: Iterable[Clue], listed: Mapping[str, int], letters: Iterable[str] = (),
-           level: float = SETTINGS.confidence, exact_below: int = SETTINGS.exact_poisson_below,
+           level: float | None = None, exact_below: int | None = None,
            baseline_listed: Mapping[str, int] | None = None) -> Attack:
     """The reader's attack: candidates per letter, the letters named, each letter's size window
     (from the order's own round's clues)."""

@@ -7,7 +7,8 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-from kiap_analysis.core.config import SETTINGS
+from kiap_analysis.core import config
+from kiap_analysis.core.config import settings
 from kiap_analysis.core.errors import InputError
 from kiap_analysis.core.spec import load_catalogue
 from kiap_analysis.ingest import tables
@@ -31,11 +32,11 @@ def no_openpyxl(monkeypatch):
 
 
 def limits(monkeypatch, **changes):
-    monkeypatch.setattr(tables, "SETTINGS", dataclasses.replace(SETTINGS, **changes))
+    monkeypatch.setattr(config, "_current", dataclasses.replace(settings(), **changes))
 
 
 def test_the_documented_limits():
-    assert (SETTINGS.max_file_bytes, SETTINGS.max_xlsx_unpacked_bytes, SETTINGS.max_rows) == (
+    assert (settings().max_file_bytes, settings().max_xlsx_unpacked_bytes, settings().max_rows) == (
         50_000_000, 200_000_000, 100_000)
 
 
