@@ -223,3 +223,18 @@ def test_a_blocks_two_charts_share_one_alt_text():
         "Praksis B <5, Praksis C 4,0. Klyngen samlet: 6,0. Til højre tragtdiagram af raten mod antal tilmeldte; "
         "uden for tragtens grænser: Praksis A (over 95 %).")
     assert charts.get("funnel").caption(dots).endswith("tragten viser de almindelige grænser.")
+
+
+def test_an_offer_without_a_cluster_rate_keeps_its_funnels_place_empty():
+    """No cluster rate shown (its total is hidden): no funnel, but the slide and the figure keep its half."""
+    practices = _practices().assign(is_rate_computed=False, note="<5")
+    shown = [practice_rates.prepare(practices, offer="KOL", cluster_rate=None, strict=False, key="referrals_KOL"),
+             funnel_chart.prepare(practices, None, strict=False, key=None)]
+    prs = Presentation()
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    [frame] = charts.add_charts(slide, (0, 0, Inches(10), Inches(4)), shown)
+    assert (frame.left, frame.width) == (0, int((Inches(10) - Inches(0.3)) / 2))  # the bars on the left half
+    figure = charts.figure(shown)
+    assert (figure.width_px, figure.height_px) == (1540, 572)  # 7 + 7 by 5.2 inches at 110 dpi
+    assert figure.alt.endswith("Klyngen samlet: ikke beregnet. Til højre tragtdiagram af raten mod antal "
+                               "tilmeldte; uden for tragtens grænser: ingen.")
