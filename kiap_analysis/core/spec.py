@@ -103,6 +103,7 @@ class Offer:
 class ContentRef:
     kind: str  # "question" | "referrals"
     ref: str
+    chart: str | None = None  # a question's chart kind by name (present.charts); None: by its type
 
 
 @dataclass(frozen=True)
@@ -285,14 +286,19 @@ def _step(reader: _Reader, raw: Any, where: str) -> ProgramStep:
         raise reader.fail(where, f"kind '{kind}' is not one of {', '.join(STEP_KINDS)}")
     content = []
     for i, entry in enumerate(raw.get("content") or []):
-        if not isinstance(entry, dict) or len(entry) != 1:
-            raise reader.fail(f"{where}.content[{i}]", "expected {question: ID} or {referrals: rates}")
-        (ckind, ref), = entry.items()
+        fields = dict(entry) if isinstance(entry, dict) else {}
+        chart = fields.pop("chart", None) if "question" in fields else None
+        if len(fields) != 1:
+            raise reader.fail(f"{where}.content[{i}]", "expected {question: ID}, {question: ID, chart: KIND} "
+                              "or {referrals: rates}")
+        (ckind, ref), = fields.items()
         if ckind not in CONTENT_KINDS:
             raise reader.fail(f"{where}.content[{i}]", f"unknown content '{ckind}'")
         if ckind == "referrals" and ref not in REFERRAL_CHARTS:
             raise reader.fail(f"{where}.content[{i}]", f"unknown referral chart '{ref}'")
-        content.append(ContentRef(kind=ckind, ref=str(ref)))
+        if chart is not None and not isinstance(chart, str):
+            raise reader.fail(f"{where}.content[{i}].chart", f"expected the name of a chart kind, got {chart!r}")
+        content.append(ContentRef(kind=ckind, ref=str(ref), chart=chart))
     minutes = raw.get("minutes")
     if minutes is not None and not isinstance(minutes, int):
         raise reader.fail(f"{where}.minutes", "expected a whole number")

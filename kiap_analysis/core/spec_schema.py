@@ -203,11 +203,12 @@ def _choice() -> dict[str, Any]:
 
 def _content() -> dict[str, Any]:
     names = [f.name for f in dataclasses.fields(model.ContentRef)]
-    if names != ["kind", "ref"] or set(CONTENT_VALUES) != set(model.CONTENT_KINDS):
+    if names != ["kind", "ref", "chart"] or set(CONTENT_VALUES) != set(model.CONTENT_KINDS):
         raise TypeError("ContentRef changed: update spec_schema.CONTENT_VALUES and _content")
+    chart = {"chart": {"type": "string", "description": "A registered chart kind (default: by the question's type)."}}
     return {"description": "One slide of a step: {question: ID} or {referrals: rates}.",
-            "oneOf": [{"type": "object", "properties": {kind: value}, "required": [kind],
-                       "additionalProperties": False} for kind, value in CONTENT_VALUES.items()]}
+            "oneOf": [{"type": "object", "properties": {kind: value, **(chart if kind == "question" else {})},
+                       "required": [kind], "additionalProperties": False} for kind, value in CONTENT_VALUES.items()]}
 
 
 def _referral_rule() -> dict[str, Any]:

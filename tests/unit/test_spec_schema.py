@@ -49,7 +49,7 @@ def test_schema_follows_the_model():
         "single_choice", "likert", "likert_grid", "multi_choice", "free_text"]
     assert defs["step"]["properties"]["kind"]["enum"] == ["intro", "block", "pause", "summary"]
     assert schema["properties"]["data"]["items"]["enum"] == ["survey", "referrals"]
-    assert [list(b["properties"]) for b in defs["content"]["oneOf"]] == [["question"], ["referrals"]]
+    assert [list(b["properties"]) for b in defs["content"]["oneOf"]] == [["question", "chart"], ["referrals"]]
 
 
 def test_a_model_field_without_a_yaml_shape_stops_the_generation(monkeypatch):
