@@ -289,3 +289,8 @@ def write_deck(content: Content, path: Path, template: Path | None = None) -> Pa
     with atomic_path(path) as tmp:
         prs.save(str(tmp))
     return path
+
+
+def slide_count(path: Path) -> int:
+    """The number of slides of a written deck."""
+    return len(Presentation(str(path)).slides)
