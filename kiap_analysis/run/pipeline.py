@@ -8,7 +8,8 @@ it is given. ``clean``, ``compute`` and ``present`` are pure: data in, data out,
 from the caller. Every entry point goes through here: ``analyse_order`` (the first four
 stages) for ``kiap validate``; ``prepare`` (then ``present``) for the template notebook
 (``run.notebook.OrderRun``, executed by the batch) and ``load_order`` (``run.api``), and the
-notebook's last cell calls ``publish``.
+notebook's last cell calls ``publish`` (into a batch run's staging folder, which
+``run.publish`` swaps into reports/ once the whole order has passed its checks).
 
 A follow-up order has two rounds, its baseline first: every stage carries both.
 """
@@ -28,7 +29,7 @@ from kiap_analysis import __version__
 from kiap_analysis.clean.survey import CleanSurvey, clean_responses
 from kiap_analysis.core import responses
 from kiap_analysis.core.config import SETTINGS, Paths, Settings
-from kiap_analysis.core.errors import InputError, KiapError, Problem, display_path
+from kiap_analysis.core.errors import InputError, KiapError, Problem
 from kiap_analysis.core.fileio import write_bytes, write_csv, write_text
 from kiap_analysis.core.identifiers import public_words, texts_of
 from kiap_analysis.core.orders import Order, OrdersFile, load_orders, resolve_spec
@@ -41,8 +42,9 @@ from kiap_analysis.ingest.places import (
     published_input_error,
     write_places_log,
 )
-from kiap_analysis.ingest.referrals import ListedIngest, ReferralIngest, read_listed_patients, read_referrals
+from kiap_analysis.ingest.referrals import ListedIngest, ReferralIngest
 from kiap_analysis.ingest.roster import ClusterPractices, cluster_practices
+from kiap_analysis.ingest.rounds import baseline_of, label, of_round, read_referral_inputs, required_inputs
 from kiap_analysis.ingest.survey import SurveyIngest, read_survey
 from kiap_analysis.present.content import Content, build_content
 from kiap_analysis.present.deck import slide_count, write_deck
@@ -77,9 +79,10 @@ class RoundInputs:
 
     order: Order
     spec: PackageSpec
-    survey: SurveyIngest | None = None  # None: the package has no survey, or it could not be read
-    referrals: ReferralIngest | None = None  # both or neither, as the package uses referral data
-    listed: ListedIngest | None = None
+    # None: the package has no survey, or it could not be read. The ingests hold names as read.
+    survey: SurveyIngest | None = field(default=None, repr=False)
+    referrals: ReferralIngest | None = field(default=None, repr=False)  # both or neither
+    listed: ListedIngest | None = field(default=None, repr=False)
     problems: list[Problem] = field(default_factory=list)  # the survey could not be read: the round fails
 
     @property
@@ -146,16 +149,16 @@ def read(orders_file: Path | str, order_id: str) -> OrderInputs:
     order = orders.order(order_id)
     rounds = [RoundInputs(order, resolve_spec(order, orders))]
     if order.is_follow_up:
-        rounds.insert(0, _baseline_round(orders, order, rounds[0].spec))
+        rounds.insert(0, RoundInputs(*baseline_of(orders, order, rounds[0].spec)))
     problems: list[Problem] = []
     for rnd in rounds:
-        found = _required_inputs(rnd.order, rnd.spec, str(orders.path))
+        found = required_inputs(rnd.order, rnd.spec, str(orders.path))
         if rnd.spec.uses_referrals and not found:
             try:
-                rnd.referrals, rnd.listed = _read_referral_inputs(rnd.order, rnd.spec)
+                rnd.referrals, rnd.listed = read_referral_inputs(rnd.order, rnd.spec)
             except InputError as exc:
                 found += exc.problems
-        problems += _of_round(found, rnd.order, order)
+        problems += of_round(found, rnd.order, order)
     if problems:
         raise InputError(problems)
 
@@ -165,7 +168,7 @@ def read(orders_file: Path | str, order_id: str) -> OrderInputs:
     for rnd in rounds:
         if rnd.order.names is not None:
             try:
-                listed_names |= read_names(rnd.order.names, _label(rnd.order.names, rnd.order))
+                listed_names |= read_names(rnd.order.names, label(rnd.order.names, rnd.order))
             except InputError as exc:
                 later += exc.problems
     for rnd in rounds:
@@ -173,10 +176,10 @@ def read(orders_file: Path | str, order_id: str) -> OrderInputs:
             assert rnd.order.survey is not None
             try:
                 rnd.survey = read_survey(rnd.order.survey, rnd.spec, rnd.order.survey_map,
-                                         _label(rnd.order.survey, rnd.order), rnd.order.respondent_id,
+                                         label(rnd.order.survey, rnd.order), rnd.order.respondent_id,
                                          rnd.order.survey_language)
             except InputError as exc:
-                rnd.problems = _of_round(exc.problems, rnd.order, order)
+                rnd.problems = of_round(exc.problems, rnd.order, order)
     names = input_names(orders.path, [r.order for r in reversed(rounds)])
     return OrderInputs(Path(orders_file), orders, rounds, known, listed_names, later, names)
 
@@ -326,7 +329,7 @@ def compute(cleaned: CleanOrder, settings: Settings) -> OrderAnalysis:
                                     settings))
     problems = list(cleaned.problems)
     for rnd in results:
-        problems += _of_round([p for p in rnd.problems if p.severity == "error"], rnd.order, order)
+        problems += of_round([p for p in rnd.problems if p.severity == "error"], rnd.order, order)
     if problems:
         raise InputError(problems, [r.reconciliation for r in reversed(results) if r.reconciliation])
     if order.is_strict:
@@ -484,92 +487,3 @@ def _parquet(table: pd.DataFrame) -> bytes:
     buffer = io.BytesIO()
     table.to_parquet(buffer, index=False)
     return buffer.getvalue()
-
-
-# --------------------------------------------------------------------------- read's checks
-
-
-def _label(path: Path, order: Order) -> str:
-    return display_path(path, order.base_dir)
-
-
-def _baseline_round(orders: OrdersFile, order: Order, spec: PackageSpec) -> RoundInputs:
-    """A follow-up's baseline order: of the same cluster and package, run before it."""
-    entry = next((e for e in orders.entries if e.id == order.baseline), None)
-    if entry is None:
-        raise InputError(Problem(str(orders.path), f"the baseline order '{order.baseline}' is not "
-                                 "in the orders file", "keep the baseline order in the same orders "
-                                 "file (its inputs archived), or correct 'baseline:'",
-                                 line=order.line, column="baseline"))
-    try:
-        baseline = orders.order(entry.id)
-    except InputError as exc:
-        raise InputError([_of_baseline(p, entry.id) for p in exc.problems]) from exc
-    baseline_spec = resolve_spec(baseline, orders)
-    _check_baseline(order, spec, baseline, baseline_spec, str(orders.path))
-    return RoundInputs(baseline, baseline_spec)
-
-
-def _required_inputs(order: Order, spec: PackageSpec, file: str) -> list[Problem]:
-    problems = []
-    needs = [("survey", order.survey)] if "survey" in spec.data else []
-    if spec.uses_referrals:
-        needs += [("referrals", order.referrals), ("listed_patients", order.listed_patients)]
-    for key, value in needs:
-        if value is None:
-            problems.append(Problem(file, f"package '{spec.name}' needs '{key}', which order "
-                                    f"{order.id} does not give", f"add '{key}:' to the order",
-                                    line=order.line, column=key))
-    return problems
-
-
-def _read_referral_inputs(order: Order, spec: PackageSpec) -> tuple[ReferralIngest, ListedIngest]:
-    """Both referral inputs; their row problems come back in ``errors`` (for the reconciliation)."""
-    assert order.referrals is not None and order.listed_patients is not None
-    problems: list[Problem] = []
-    ingest = listed = None
-    try:
-        ingest = read_referrals(order.referrals, spec.offers, order.period, _label(order.referrals, order),
-                                collect=True)
-    except InputError as exc:
-        problems += exc.problems
-    try:
-        listed = read_listed_patients(order.listed_patients, _label(order.listed_patients, order), collect=True)
-    except InputError as exc:
-        problems += exc.problems
-    if problems:
-        raise InputError(problems)
-    assert ingest is not None and listed is not None
-    return ingest, listed
-
-
-def _of_round(problems: list[Problem], rnd: Order, order: Order) -> list[Problem]:
-    """The problems of a round's inputs, said to be the baseline's when they are."""
-    return problems if rnd is order else [_of_baseline(p, rnd.id) for p in problems]
-
-
-def _of_baseline(problem: Problem, baseline_id: str) -> Problem:
-    """A problem in the baseline's inputs, said to be the baseline's."""
-    fix = problem.fix
-    if "not found" in problem.message or "does not exist" in problem.message or "missing" in problem.message:
-        fix += (" (a follow-up re-reads its baseline's inputs: archive them before the follow-up, "
-                "since SurveyXact deletes responses after about a year)")
-    return replace(problem, message=f"baseline order '{baseline_id}': {problem.message}", fix=fix.strip())
-
-
-def _check_baseline(order: Order, spec: PackageSpec, baseline: Order, baseline_spec: PackageSpec,
-                    file: str) -> None:
-    """A follow-up compares with a baseline of the same cluster and package, run before it."""
-    problems = []
-    if baseline.id == order.id:
-        problems.append("a follow-up cannot be its own baseline")
-    if baseline.cluster != order.cluster:
-        problems.append(f"the baseline order '{baseline.id}' is for {baseline.cluster}, not {order.cluster}")
-    if baseline_spec.name != spec.name:
-        problems.append(f"the baseline order '{baseline.id}' is package {baseline_spec.name}, not {spec.name}")
-    if baseline.period and order.period and baseline.period.end >= order.period.start:
-        problems.append(f"the baseline period ({baseline.period.label()}) does not end before the "
-                        f"follow-up period ({order.period.label()}) starts")
-    if problems:
-        raise InputError([Problem(file, message, "point 'baseline:' at this cluster's earlier order of the "
-                                  "same package", line=order.line, column="baseline") for message in problems])
