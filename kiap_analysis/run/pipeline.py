@@ -316,16 +316,16 @@ def compute(cleaned: CleanOrder, settings: Settings) -> OrderAnalysis:
     order, orders_file = inputs.order, str(inputs.orders.path)
     results = []
     for rnd in cleaned.rounds:
-        read_ = rnd.inputs
+        raw = rnd.inputs
         survey = None
         if rnd.survey is not None:
-            assert read_.survey is not None
-            survey = survey_result(read_.order, read_.spec, read_.survey, rnd.survey,
-                                   named.links.get(read_.order.id, {}), orders_file)
+            assert raw.survey is not None
+            survey = survey_result(raw.order, raw.spec, raw.survey, rnd.survey,
+                                   named.links.get(raw.order.id, {}), orders_file)
         referrals = None
-        if read_.referrals is not None and read_.listed is not None:
-            referrals = referral_result(read_.referrals, read_.listed, read_.spec, named.letters, settings)
-        results.append(round_result(read_.order, read_.spec, survey, referrals, read_.row_errors, orders_file,
+        if raw.referrals is not None and raw.listed is not None:
+            referrals = referral_result(raw.referrals, raw.listed, raw.spec, named.letters, settings)
+        results.append(round_result(raw.order, raw.spec, survey, referrals, raw.row_errors, orders_file,
                                     settings))
     problems = list(cleaned.problems)
     for rnd in results:
