@@ -17,13 +17,13 @@ from kiap_analysis.present import charts
 from kiap_analysis.present.charts import Chart
 from kiap_analysis.privacy.suppression import HIDDEN, suppress_small_change
 from kiap_analysis.stats import change, claims, metrics
-from kiap_analysis.stats.analysis import (
+from kiap_analysis.stats.funnel import FunnelFit
+from kiap_analysis.stats.results import (
     FollowUpChange,
     OrderAnalysis,
     ReferralResult,
     RoundResult,
 )
-from kiap_analysis.stats.funnel import FunnelFit
 
 ROUND_NAMES = {"baseline": "Baseline", "follow-up": "Opfølgning"}
 

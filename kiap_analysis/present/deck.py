@@ -275,4 +275,5 @@ def write_deck(content: Content, path: Path, template: Path | None = None) -> Pa
 
 
 def slide_count(path: Path) -> int:
+    """The number of slides of a written deck."""
     return len(Presentation(str(path)).slides)

@@ -24,10 +24,10 @@ from kiap_analysis.present.content import (
     agreement_points,
 )
 from kiap_analysis.stats import metrics
-from kiap_analysis.stats.analysis import OrderAnalysis, RoundResult
 from kiap_analysis.stats.change import BOTH_ROUNDS
 from kiap_analysis.stats.claims import p_text
 from kiap_analysis.stats.disclosure import is_banded
+from kiap_analysis.stats.results import OrderAnalysis, RoundResult
 
 
 def esc(text: object) -> str:

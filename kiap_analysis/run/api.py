@@ -8,10 +8,11 @@
     order.block("q1").title = "..."     # tweak the content ...
     order.build_deck("deck.pptx")       # ... and rebuild the deck, without the batch
 
-Everything here goes through the same code as a batch run (``notebook.OrderRun``,
-``analysis.analyse_order``, ``content.build_content``, ``deck.write_deck``), so the numbers
-and the deck are the batch's. Practices appear only under their pseudonyms ("Praksis A");
-ydernumre and practice names stay inside the analysis and are never shown or written.
+Everything here goes through the same stages as a batch run (``run.pipeline``: read,
+pseudonymise, clean, compute, present; the deck and tables written as ``publish`` writes
+them), so the numbers and the deck are the batch's. Practices appear only under their
+pseudonyms ("Praksis A"); ydernumre and practice names stay inside the analysis and are
+never shown or written.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import pandas as pd
 
 from kiap_analysis.core.config import Paths
 from kiap_analysis.core.errors import KiapError
-from kiap_analysis.core.fileio import atomic_path, write_csv
+from kiap_analysis.core.fileio import atomic_path
 from kiap_analysis.core.orders import Order
 from kiap_analysis.core.spec import PackageSpec
 from kiap_analysis.present import charts
@@ -35,10 +36,8 @@ from kiap_analysis.present.content import (
     Content,
     build_content,
 )
-from kiap_analysis.present.deck import write_deck
 from kiap_analysis.privacy.leakcheck import order_literals, order_watchlist, scan
-from kiap_analysis.privacy.suppression import safe_table
-from kiap_analysis.run.notebook import OrderRun
+from kiap_analysis.run import pipeline
 from kiap_analysis.stats.metrics import ResponseSummary
 
 __all__ = ["OrderHandle", "load_order"]
@@ -56,8 +55,8 @@ def load_order(orders_path: str | Path, order_id: str) -> OrderHandle:
     private register as in a batch run. Raises ``InputError`` listing every problem with
     the order's inputs.
     """
-    run = OrderRun(order_id, orders_path, Paths.current().reports)  # export() picks its own folder
-    return OrderHandle(run)
+    paths = Paths.current()
+    return OrderHandle(pipeline.prepare(orders_path, order_id, paths), paths)
 
 
 class OrderHandle:
@@ -67,8 +66,9 @@ class OrderHandle:
     is deliberately not reachable from here.
     """
 
-    def __init__(self, run: OrderRun):
-        self._run = run
+    def __init__(self, shown: pipeline.Presentation, paths: Paths):
+        self._run = shown
+        self._paths = paths
 
     def __repr__(self) -> str:
         order, spec = self.order, self.spec
@@ -159,7 +159,7 @@ class OrderHandle:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table of tables/*.csv by name (follow-ups add <qid>_change and referrals_change)."""
-        return self._run.tables()
+        return {name: table.copy() for name, table in self._run.tables.items()}
 
     # ------------------------------------------------------------------ content and charts
 
@@ -217,7 +217,7 @@ class OrderHandle:
     def build_deck(self, path: str | Path) -> Path:
         """Write the meeting deck from the (possibly edited) content to ``path``."""
         with self._staging() as staging:
-            write_deck(self.content, staging / "deck.pptx", self.order.template)
+            pipeline.write_outputs(self.content, {}, staging, self.order.template)
             self._check(staging)
             return _copy(staging / "deck.pptx", Path(path))
 
@@ -228,10 +228,7 @@ class OrderHandle:
         """
         target = Path(output_dir) / self.order.id
         with self._staging() as staging:
-            write_deck(self.content, staging / "deck.pptx", self.order.template)
-            if tables:
-                for name, table in self.tables().items():
-                    write_csv(safe_table(table), staging / "tables" / f"{name}.csv")
+            pipeline.write_outputs(self.content, self.tables() if tables else {}, staging, self.order.template)
             self._check(staging)
             files = sorted(p for p in staging.rglob("*") if p.is_file())
             return [_copy(f, target / f.relative_to(staging)) for f in files]
@@ -239,14 +236,14 @@ class OrderHandle:
     @contextlib.contextmanager
     def _staging(self):
         """A private scratch folder: nothing reaches its destination before the leak check."""
-        private = self._run.paths.private
+        private = self._paths.private
         private.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="export-", dir=private) as folder:
             yield Path(folder)
 
     def _check(self, folder: Path) -> None:
         """The batch's leak check: names the file and the kind of data, never the value."""
-        identifiers, private = self._run.analysis.identifiers, self._run.paths.private
+        identifiers, private = self._run.analysis.identifiers, self._paths.private
         hits = scan(folder, order_literals(identifiers, private), watchlist=order_watchlist(identifiers, private))
         if hits:
             raise KiapError("nothing written: the output would hold identifying data ("

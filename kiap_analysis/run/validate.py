@@ -10,7 +10,7 @@ from kiap_analysis.core.errors import InputError, KiapError, Problem
 from kiap_analysis.core.orders import load_orders
 from kiap_analysis.core.rules import LOSS_RULES
 from kiap_analysis.present.charts import check_spec
-from kiap_analysis.stats.analysis import analyse_order
+from kiap_analysis.run.pipeline import analyse_order
 
 
 @dataclass

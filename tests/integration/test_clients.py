@@ -114,7 +114,7 @@ def test_exploratory_notebook_runs_on_the_demo(demo_run, tmp_path):
 def test_no_ydernummer_practice_name_or_key_under_reports(demo_run):
     from kiap_analysis.core.orders import load_orders
     from kiap_analysis.privacy.leakcheck import scan
-    from kiap_analysis.stats.analysis import analyse_order
+    from kiap_analysis.run.pipeline import analyse_order
 
     ydernumre, names = set(), set()
     for entry in load_orders(demo_run["orders"]).entries:

@@ -14,14 +14,11 @@ from kiap_analysis.core.errors import InputError
 from kiap_analysis.core.spec import parse_spec
 from kiap_analysis.present import report
 from kiap_analysis.run.notebook import OrderRun
+from kiap_analysis.run.pipeline import analyse_order
 from kiap_analysis.stats import change, claims
-from kiap_analysis.stats.analysis import (
-    ReferralResult,
-    align_suppression,
-    analyse_order,
-    publishable_rates,
-)
+from kiap_analysis.stats.analysis import align_suppression, publishable_rates
 from kiap_analysis.stats.metrics import CLUSTER, referral_rates
+from kiap_analysis.stats.results import ReferralResult
 
 from conftest import TINY_SPEC, write
 
