@@ -33,8 +33,8 @@ from kiap_analysis.core.spec_model import (  # noqa: F401 (the lists of names ar
     QuestionModel,
     ScaleModel,
     StepModel,
-    messages,
 )
+from kiap_analysis.core.validation_messages import messages
 
 
 def slug(text: str) -> str:
