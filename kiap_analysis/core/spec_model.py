@@ -151,26 +151,37 @@ class OfferModel(_Closed):
                                                          "for the offer.")
 
 
-class ContentModel(_Closed):
-    """One slide of a step: {question: ID} or {referrals: rates}, optionally with chart: KIND."""
+def _chart_name(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise PydanticCustomError("chart_type", "expected the name of a chart kind, got {got}", {"got": repr(value)})
+    return value
 
-    model_config = ConfigDict(json_schema_extra={"oneOf": [{"required": ["question"]}, {"required": ["referrals"]}]})
+
+_SLIDE = "expected {question: ID}, {question: ID, chart: KIND} or {referrals: rates}"
+
+
+class ContentModel(_Closed):
+    """One slide of a step: {question: ID}, {question: ID, chart: KIND} or {referrals: rates}."""
+
+    model_config = ConfigDict(json_schema_extra={"oneOf": [
+        {"required": ["question"]}, {"required": ["referrals"], "not": {"required": ["chart"]}}]})
 
     question: Id = Field(None, description="The question the slide shows.")  # type: ignore[assignment]
     referrals: Literal["rates"] = Field(None, description="The referral chart the slide shows.")  # type: ignore[assignment]
-    chart: Text = Field(None, description="The chart kind that draws it (default: by the question's type).")  # type: ignore[assignment]
+    chart: Annotated[str, BeforeValidator(_chart_name)] = Field(  # type: ignore[assignment]
+        None, description="A registered chart kind (default: by the question's type).")
 
     @model_validator(mode="before")
     @classmethod
     def _a_mapping(cls, value: Any) -> Any:
         if not isinstance(value, dict):
-            raise PydanticCustomError("content", "expected {question: ID} or {referrals: rates}")
+            raise PydanticCustomError("content", _SLIDE)
         return value
 
     @model_validator(mode="after")
     def _one_slide(self) -> ContentModel:
-        if (self.question is None) == (self.referrals is None):
-            raise PydanticCustomError("content", "expected {question: ID} or {referrals: rates}")
+        if (self.question is None) == (self.referrals is None) or (self.referrals is not None and self.chart):
+            raise PydanticCustomError("content", _SLIDE)
         return self
 
 

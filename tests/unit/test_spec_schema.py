@@ -82,7 +82,8 @@ def test_schema_follows_the_model():
     assert schema["properties"]["data"]["anyOf"][0]["items"]["enum"] == list(DATA_SOURCES) == ["survey", "referrals"]
     content = defs["ContentModel"]
     assert list(content["properties"]) == ["question", "referrals", "chart"]
-    assert content["oneOf"] == [{"required": ["question"]}, {"required": ["referrals"]}]
+    assert content["oneOf"] == [{"required": ["question"]},
+                                {"required": ["referrals"], "not": {"required": ["chart"]}}]
     # every mapping of a spec is closed: an unknown key is an error
     objects = list(_objects(schema))
     assert len(objects) == 11  # the package, scale, choice, five question types, offer, content, step
@@ -110,6 +111,7 @@ def _tiny(change) -> dict:
 
 
 TYPES = "single_choice, likert, likert_grid, multi_choice, free_text"
+SLIDE = "expected {question: ID}, {question: ID, chart: KIND} or {referrals: rates}"
 BROKEN = {
     "unknown question type": (
         lambda r: r["questions"][0].update(type="likert_scale"),
@@ -160,10 +162,20 @@ BROKEN = {
         "program[1] (blok1).content[3]: unknown key(s) 'slide' (known: question, referrals, chart)"),
     "a chart without a slide": (
         lambda r: r["program"][1]["content"].append({"chart": "dot_plot"}),
-        "program[1] (blok1).content[3]: expected {question: ID} or {referrals: rates}"),
+        f"program[1] (blok1).content[3]: {SLIDE}"),
     "two slides in one entry": (
         lambda r: r["program"][1]["content"].append({"question": "q1", "referrals": "rates"}),
-        "program[1] (blok1).content[3]: expected {question: ID} or {referrals: rates}"),
+        f"program[1] (blok1).content[3]: {SLIDE}"),
+    "a slide as text": (
+        lambda r: r["program"][1]["content"].append("q1"),
+        f"program[1] (blok1).content[3]: {SLIDE}"),
+    "a chart kind for the referral chart": (
+        lambda r: r.update(data=["survey", "referrals"], offers=[{"id": "kol", "label": "KOL"}])
+        or r["program"][1]["content"].append({"referrals": "rates", "chart": "dot_plot"}),
+        f"program[1] (blok1).content[3]: {SLIDE}"),
+    "a chart kind that is no name": (
+        lambda r: r["program"][1]["content"][0].update(chart=3),
+        "program[1] (blok1).content[0].chart: expected the name of a chart kind, got 3"),
     "unknown referral chart": (
         lambda r: r.update(data=["survey", "referrals"], offers=[{"id": "kol", "label": "KOL"}])
         or r["program"][1]["content"].append({"referrals": "bars"}),
