@@ -136,23 +136,10 @@ from kiap_analysis.present import charts
 
 for step in run.content.steps:  # every chart drawn again, by the inline backend
     for block in step.blocks:
-        if block.chart is None:
-            continue
-        spec = block.chart
-        if spec.kind == "practice_rates":
-            fig, axes = plt.subplots(1, 2, figsize=(14, 5.2))
-            charts.plot_referral_rates(spec.data, cluster_rate=spec.cluster_rate, ax=axes[0])
-            if spec.cluster_rate is not None:
-                charts.plot_funnel(spec.data, cluster_rate=spec.cluster_rate, ax=axes[1])
-        else:
-            fig, ax = plt.subplots(figsize=(10, 5))
-            if spec.kind == "likert":
-                charts.plot_likert(spec.data, scale=spec.scale, ax=ax)
-            elif spec.kind == "choice":
-                charts.plot_choice_shares(spec.data, ax=ax)
-            else:
-                charts.plot_offer_rates(spec.data, ax=ax)
-        plt.show()
+        for chart in block.charts:
+            if chart.key is not None:
+                charts.draw(chart)
+                plt.show()
 """
 
 

@@ -106,7 +106,7 @@ class Offer:
 class ContentRef:
     kind: str  # "question" | "referrals"
     ref: str
-    chart: str | None = None  # the chart kind that draws it (default: by the question's type)
+    chart: str | None = None  # a question's chart kind by name (present.charts); None: by its type
 
 
 @dataclass(frozen=True)

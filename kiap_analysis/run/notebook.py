@@ -200,6 +200,6 @@ def _parquet(table: pd.DataFrame) -> bytes:
 
 
 def _slide_count(path: Path) -> int:
-    from pptx import Presentation
+    from kiap_analysis.present.deck import slide_count
 
-    return len(Presentation(str(path)).slides)
+    return slide_count(path)
