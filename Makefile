@@ -11,7 +11,7 @@ help:
 	@echo "make lab    - set up, write the demo data if missing, open JupyterLab on notebooks/"
 	@echo "make test   - set up and run the whole test suite"
 	@echo "make bench  - the batch-runner benchmark (about 25 minutes); writes docs/performance.md"
-	@echo "make lint   - ruff"
+	@echo "make lint   - ruff, and import-linter's layer contracts (pyproject.toml)"
 	@echo "make clean  - remove the virtual environment and generated outputs"
 
 $(STAMP): pyproject.toml
@@ -41,6 +41,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check kiap_analysis tests tools
+	$(BIN)/lint-imports --config pyproject.toml --no-cache
 
 # Re-pair every notebook (the template and notebooks/NN_*.ipynb) with its py:percent twin after editing either.
 notebooks: $(STAMP)
