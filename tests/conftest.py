@@ -173,3 +173,16 @@ def strict_demo_run(tmp_path_factory):
     outcomes = run_orders(orders, paths, only=strict, log=lambda *_: None).outcomes
     yield {"orders": orders, "paths": paths, "outcomes": outcomes, "base": base}
     mp.undo()
+
+
+INTEGRATION = ROOT / "tests" / "integration"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test in tests/integration is slow, so `-m "not slow"` runs tests/unit; a unit test
+    marked slow belongs in tests/integration."""
+    for item in items:
+        if INTEGRATION in item.path.parents:
+            item.add_marker(pytest.mark.slow)
+        elif item.get_closest_marker("slow"):
+            raise pytest.UsageError(f"{item.nodeid} is marked slow: move it to tests/integration")
