@@ -4,14 +4,16 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: help install demo lab test lint bench notebooks clean
+.PHONY: help install demo lab test test-unit test-integration lint bench notebooks clean
 
 help:
 	@echo "make demo   - set up, generate the synthetic demo data, run every demo order"
 	@echo "make lab    - set up, write the demo data if missing, open JupyterLab on notebooks/"
-	@echo "make test   - set up and run the whole test suite"
+	@echo "make test   - set up and run the whole test suite: the unit tests, then the integration tests"
+	@echo "make test-unit        - the unit tests only (tests/unit: no kernel, no external program)"
+	@echo "make test-integration - the integration tests only (tests/integration: batch, kernels, LibreOffice, Chromium)"
 	@echo "make bench  - the batch-runner benchmark (about 25 minutes); writes docs/performance.md"
-	@echo "make lint   - ruff"
+	@echo "make lint   - ruff, and import-linter's layer contracts (pyproject.toml)"
 	@echo "make clean  - remove the virtual environment and generated outputs"
 
 $(STAMP): pyproject.toml
@@ -33,14 +35,21 @@ lab: $(STAMP)
 	$(BIN)/python -c 'from kiap_analysis.core.config import Paths; from kiap_analysis.cli.demo import ensure_demo; print("demo orders:", ensure_demo(Paths.current().raw / "demo"))'
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
-test: $(STAMP)
-	$(BIN)/python -m pytest
+# The unit tests first (a couple of minutes), so a failing one stops the run before the slow ones.
+test: test-unit test-integration
+
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit
+
+test-integration: $(STAMP)
+	$(BIN)/python -m pytest tests/integration
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py --write docs/performance.md
 
 lint: $(STAMP)
 	$(BIN)/ruff check kiap_analysis tests tools
+	$(BIN)/lint-imports --config pyproject.toml --no-cache
 
 # Re-pair every notebook (the template and notebooks/NN_*.ipynb) with its py:percent twin after editing either.
 notebooks: $(STAMP)

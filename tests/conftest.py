@@ -128,7 +128,8 @@ def require_program(name: str, env_var: str) -> str:
 
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory):
-    """The demo's orders, run once for the session into temporary folders."""
+    """The demo's orders, run once for the session into temporary folders, with TEST_KEY in the
+    key file (the letters depend on the key; tests/data/demo_summary.json holds this run's)."""
     from kiap_analysis.cli.demo import write_demo
     from kiap_analysis.run.batch import run_orders
 
@@ -137,6 +138,8 @@ def demo_run(tmp_path_factory):
     mp.setenv(ENV_PRIVATE, str(base / "private"))
     mp.setenv(ENV_PROCESSED, str(base / "processed"))
     mp.delenv(ENV_KEY, raising=False)
+    (base / "private").mkdir()
+    (base / "private" / "pseudonym.key").write_text(TEST_KEY + "\n", encoding="utf-8")
     orders = write_demo(base / "raw")
     paths = Paths.current(reports=base / "reports")
     outcomes = run_orders(orders, paths, log=lambda *_: None).outcomes
@@ -170,3 +173,16 @@ def strict_demo_run(tmp_path_factory):
     outcomes = run_orders(orders, paths, only=strict, log=lambda *_: None).outcomes
     yield {"orders": orders, "paths": paths, "outcomes": outcomes, "base": base}
     mp.undo()
+
+
+INTEGRATION = ROOT / "tests" / "integration"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test in tests/integration is slow, so `-m "not slow"` runs tests/unit; a unit test
+    marked slow belongs in tests/integration."""
+    for item in items:
+        if INTEGRATION in item.path.parents:
+            item.add_marker(pytest.mark.slow)
+        elif item.get_closest_marker("slow"):
+            raise pytest.UsageError(f"{item.nodeid} is marked slow: move it to tests/integration")

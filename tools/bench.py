@@ -13,6 +13,8 @@ BENCH_REPEATS times (default 3), all in one run on this machine:
   command line for the HTML; on the first BENCH_NAIVE orders (default 12), per order.
 
 PDF previews are off in every variant (LibreOffice would add the same seconds to each).
+Every route must make the same tables and decks (slide texts, chart data) as the in-process
+one, else the comparison would be unfair: the benchmark checks it and stops if not.
 Prints each figure (median of the repeats) and the ratios the batch runner is held to, and
 with --write records them in docs/performance.md.
 """
@@ -136,23 +138,10 @@ from kiap_analysis.present import charts
 
 for step in run.content.steps:  # every chart drawn again, by the inline backend
     for block in step.blocks:
-        if block.chart is None:
-            continue
-        spec = block.chart
-        if spec.kind == "practice_rates":
-            fig, axes = plt.subplots(1, 2, figsize=(14, 5.2))
-            charts.plot_referral_rates(spec.data, cluster_rate=spec.cluster_rate, ax=axes[0])
-            if spec.cluster_rate is not None:
-                charts.plot_funnel(spec.data, cluster_rate=spec.cluster_rate, ax=axes[1])
-        else:
-            fig, ax = plt.subplots(figsize=(10, 5))
-            if spec.kind == "likert":
-                charts.plot_likert(spec.data, scale=spec.scale, ax=ax)
-            elif spec.kind == "choice":
-                charts.plot_choice_shares(spec.data, ax=ax)
-            else:
-                charts.plot_offer_rates(spec.data, ax=ax)
-        plt.show()
+        for chart in block.charts:
+            if chart.key is not None:
+                charts.draw(chart)
+                plt.show()
 """
 
 
@@ -185,6 +174,35 @@ def run_naive(orders_path: Path, paths: Paths, ids: list[str], template: Path) -
         subprocess.run([str(jupyter), "nbconvert", "--to", "html", "--no-input", str(out)], check=True,
                        capture_output=True)
     return time.perf_counter() - began
+
+
+def order_outputs(folder: Path) -> dict[str, object]:
+    """What a route made of one order, value for value: its tables and, per slide of its deck,
+    the texts and each chart's categories and series."""
+    from pptx import Presentation
+
+    tables = {p.name: p.read_text(encoding="utf-8") for p in sorted((folder / "tables").glob("*.csv"))}
+    slides = []
+    for slide in Presentation(str(folder / "deck.pptx")).slides:
+        texts = [shape.text_frame.text for shape in slide.shapes if shape.has_text_frame]
+        charts = [[(list(map(str, plot.categories)), [(s.name, list(s.values)) for s in plot.series])
+                   for plot in shape.chart.plots] for shape in slide.shapes if shape.has_chart]
+        slides.append((texts, charts))
+    return {"tables": tables, "slides": slides}
+
+
+def same_outputs(work: Path, ids: list[str], sample: list[str]) -> str:
+    """Check that every route made the same tables and decks as the in-process one (the naive
+    route for its sample); what they hold, per order, for the record. SystemExit if not."""
+    reference = {order_id: order_outputs(work / "inprocess" / "reports" / order_id) for order_id in ids}
+    routes = {"batch1": [work / "batch1" / "reports" / i for i in ids],
+              "batch2": [work / "batch2" / "reports" / i for i in ids],
+              "naive": [work / "naive" / "private" / "runs" / i for i in sample]}
+    for route, folders in routes.items():
+        for folder in folders:
+            if order_outputs(folder) != reference[folder.name]:
+                raise SystemExit(f"{route} made other outputs for {folder.name} than the in-process route")
+    return ", ".join(f"{i} ({len(o['tables'])} tables, {len(o['slides'])} slides)" for i, o in reference.items())
 
 
 def machine() -> str:
@@ -235,6 +253,7 @@ def main() -> None:
         naive_paths = fresh_paths(work / "naive")
         template = naive_template(naive_paths, work)
         times["naive"].append(run_naive(orders, naive_paths, sample, template) / len(sample))
+        made = same_outputs(work, ids, sample)
         print(f"repeat {repeat}: " + ", ".join(f"{k} {v[-1]:.2f} s/order" for k, v in times.items())
               + f"; peak worker + kernel {peaks[-1][0] // 1024} + {peaks[-1][1] // 1024} MB", flush=True)
 
@@ -264,7 +283,8 @@ def main() -> None:
               f"{'yes' if (value <= target if op == '<=' else value >= target) else 'NO'} |"
               for name, value, op, target in checks]
     table = "\n".join(lines)
-    print("\n" + table)
+    same = f"Every route made the same tables and decks (slide texts, chart data) in every repeat: {made}."
+    print("\n" + table + "\n\n" + same)
     if args.write:
         stamp = dt.date.today().isoformat()
         args.write.write_text(
@@ -275,7 +295,7 @@ def main() -> None:
             f"benchmark run, medians shown; the naive route on the first {min(args.naive, len(ids))} orders. PDF "
             "previews off (LibreOffice would add the same time to every route). Peak memory per worker is the "
             "worker process's and its kernel's peak resident memory added together.\n\n"
-            f"{table}\n\n"
+            f"{table}\n\n{same}\n\n"
             "What makes the difference: each worker keeps one warm kernel (a papermill engine that resets the "
             "namespace between orders instead of starting a kernel and re-importing pandas, matplotlib and "
             "python-pptx), the HTML report is exported in-process with nbconvert's Python API, and figures are "

@@ -12,9 +12,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from kiap_analysis.core.errors import (
     InputError,
@@ -22,18 +24,105 @@ from kiap_analysis.core.errors import (
     Problem,
     SpecError,
 )
+from kiap_analysis.core.rules import LOSS_RULES
 from kiap_analysis.core.spec import PackageSpec, apply_local_edits, resolve_package
 
 ROUNDS = ("baseline", "follow-up")
 ORDER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
-KNOWN_FIELDS = {
-    "id", "cluster", "municipality", "package", "round", "baseline", "survey", "invited",
-    "referrals", "listed_patients", "period", "questions", "survey_map", "template", "names",
-    "respondent_id", "survey_language", "accept_loss", "disclosure",
-}  # fmt: skip
 SURVEY_LANGUAGES = ("da", "en", "de", "no", "sv")
 DISCLOSURES = ("standard", "strict")  # what the referral figures publish (docs/privacy.md)
 ALL_CLUSTERS = "*"  # ``practices: <file>``: one roster for every cluster of the orders file
+
+
+# --------------------------------------------------------------------------- the model of one order
+
+
+def _text(value: Any) -> str | None:
+    """A value written after a key (a name, a number, a date, a path), stripped; blank is None."""
+    if value is None:
+        return None
+    if isinstance(value, (list, dict)):
+        raise PydanticCustomError("not_text", "not one value")
+    return str(value).strip() or None
+
+
+def _lower_text(value: Any) -> str | None:
+    text = _text(value)
+    return text.casefold() if text else None
+
+
+def _day(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise PydanticCustomError("bad_date", "not a date") from None
+
+
+def _survey_map(value: Any) -> Any:
+    """question id -> export column (or a list of columns), keys and columns as text."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        return value  # the dict type says no
+    return {str(k): v if isinstance(v, list) else str(v) for k, v in value.items()}
+
+
+Text = Annotated[str | None, BeforeValidator(_text)]
+Name = Annotated[str, BeforeValidator(_text)]  # required: blank reads as missing
+Day = Annotated[dt.date, BeforeValidator(_day)]
+
+
+class _Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PeriodModel(_Closed):
+    start: Day
+    end: Day
+
+    @model_validator(mode="after")
+    def _in_order(self) -> PeriodModel:
+        if self.end < self.start:
+            raise PydanticCustomError("period_order", "the period ends before it starts")
+        return self
+
+
+class QuestionEdits(_Closed):
+    """``questions: {remove: [...], add: [...]}``; spec.apply_local_edits checks the added questions."""
+
+    remove: list[Name] | None = None
+    add: list[Any] | None = None
+
+
+class OrderModel(_Closed):
+    """One entry of ``orders:`` as the file writes it (paths as text); docs/input-formats.md."""
+
+    id: Annotated[str, BeforeValidator(_text), Field(pattern=ORDER_ID.pattern)]
+    cluster: Name
+    municipality: Name
+    package: Name
+    round: Annotated[Literal[ROUNDS] | None, BeforeValidator(_text)] = None  # None: baseline
+    baseline: Text = None
+    survey: Text = None
+    invited: int | None = Field(None, strict=True, ge=1)
+    referrals: Text = None
+    listed_patients: Text = None
+    period: PeriodModel | None = None
+    questions: QuestionEdits | None = None
+    survey_map: Annotated[dict[str, Any], BeforeValidator(_survey_map)] = Field(default_factory=dict)
+    template: Text = None
+    names: Text = None
+    respondent_id: Text = None  # the export's column that identifies respondents, or 'none'
+    survey_language: Annotated[Literal[SURVEY_LANGUAGES] | None, BeforeValidator(_lower_text)] = None
+    accept_loss: dict[Literal[LOSS_RULES], Name] | None = None  # data-loss rule -> why it is accepted
+    disclosure: Annotated[Literal[DISCLOSURES] | None, BeforeValidator(_lower_text)] = None  # None: standard
+
+
+KNOWN_FIELDS = set(OrderModel.model_fields)
 
 
 @dataclass(frozen=True)
@@ -170,7 +259,17 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
     return mapping
 
 
+def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode) -> Any:
+    """A date YAML cannot build (2025-13-01) stays text: the order's check names it, where
+    YAML would have made the whole file unreadable."""
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def _strip_lines(value: Any) -> Any:
@@ -261,33 +360,20 @@ def _parse_entry(item: Any, index: int, path: Path, base_dir: Path) -> OrderEntr
         problem = Problem(str(path), f"order {index + 1} is not a mapping", "write it as 'id: ...' fields")
         return OrderEntry(id=fallback_id, index=index, order=None, problems=(problem,))
     line = item.get("__line__")
-    problems: list[Problem] = []
-
     lines = item.get("__lines__", {})
+    raw = _strip_lines(item)
+    problems: list[Problem] = []
 
     def problem(column: str, message: str, fix: str) -> None:
         problems.append(Problem(str(path), message, fix, line=lines.get(column, line), column=column))
 
-    raw_id = item.get("id")
-    order_id = str(raw_id).strip() if raw_id is not None else ""
-    if not ORDER_ID.match(order_id):
-        problem("id", f"order {index + 1} has no usable id ({raw_id!r})",
-                "give it an id of letters, digits, '.', '_' or '-', e.g. kool-2026-akut")
-        order_id = fallback_id
-    for key in item:
-        if key not in KNOWN_FIELDS and key not in ("__line__", "__lines__"):
-            problem(str(key), f"unknown field '{key}'", f"use one of: {', '.join(sorted(KNOWN_FIELDS))}")
-
-    def text(key: str, required: bool = True) -> str:
-        value = item.get(key)
-        if value is None or str(value).strip() == "":
-            if required:
-                problem(key, f"'{key}' is missing", f"add '{key}:' to order {order_id}")
-            return ""
-        return str(value).strip()
+    model, errors = _read(raw, fallback_id)
+    order_id = model.id
+    for error in errors:
+        problem(*_said(error, raw, index, order_id))
 
     def file(key: str) -> Path | None:
-        value = text(key, required=False)
+        value = getattr(model, key)
         if not value:
             return None
         resolved, message, fix = _input_path(base_dir, value, path.name)
@@ -295,83 +381,117 @@ def _parse_entry(item: Any, index: int, path: Path, base_dir: Path) -> OrderEntr
             problem(key, message, fix)
         return resolved
 
-    round_ = text("round", required=False) or "baseline"
-    if round_ not in ROUNDS:
-        problem("round", f"round '{round_}' is not baseline or follow-up", "write round: baseline or round: follow-up")
-    baseline = text("baseline", required=False) or None
-    if round_ == "follow-up" and not baseline:
+    round_ = model.round or "baseline"
+    if round_ == "follow-up" and not model.baseline:
         problem("baseline", "a follow-up order must name its baseline order",
                 "add baseline: <id of the baseline order>")
-    invited = item.get("invited")
-    if invited is not None and (not isinstance(invited, int) or isinstance(invited, bool) or invited < 1):
-        problem("invited", f"invited must be a positive whole number, got {invited!r}",
-                "write the number of members invited")
-        invited = None
-    period = _period(item.get("period"), problem)
-    questions = item.get("questions") or {}
-    remove: tuple[str, ...] = ()
-    add: tuple[Mapping[str, Any], ...] = ()
-    if not isinstance(questions, dict):
-        problem("questions", "questions must be a mapping with 'remove' and/or 'add'",
-                "see docs/input-formats.md, Local question edits")
-    else:
-        remove = tuple(str(q) for q in questions.get("remove") or [])
-        add = tuple(_strip_lines(q) for q in questions.get("add") or [])
-    survey_map = item.get("survey_map") or {}
-    if not isinstance(survey_map, dict):
-        problem("survey_map", "survey_map must map question ids to export variables",
-                "write e.g. survey_map: {q1: s_1}")
-        survey_map = {}
-    survey_map = {str(k): v if isinstance(v, list) else str(v) for k, v in survey_map.items()
-                  if k not in ("__line__", "__lines__")}
-    language = text("survey_language", required=False).casefold() or None
-    if language is not None and language not in SURVEY_LANGUAGES:
-        problem("survey_language", f"survey_language '{language}' is not one of {', '.join(SURVEY_LANGUAGES)}",
-                "write the language the SurveyXact files are named for, e.g. survey_language: da")
-        language = None
-    accept_loss = _accept_loss(item.get("accept_loss"), problem)
-    disclosure = text("disclosure", required=False).casefold() or "standard"
-    if disclosure not in DISCLOSURES:
-        problem("disclosure", f"disclosure '{disclosure}' is not one of {', '.join(DISCLOSURES)}",
-                "write disclosure: standard (the default) or disclosure: strict (see docs/privacy.md)")
-        disclosure = "standard"
     for key in ("cluster", "municipality"):
-        kinds = _identifier_kinds(text(key, required=False))
+        kinds = _identifier_kinds(getattr(model, key))
         if kinds:
             problem(key, f"'{key}' holds what looks like {' and '.join(kinds)}: it is printed on every slide "
                     "and report", f"write the {key}'s name only (the name is published as written)")
-
+    period = Period(model.period.start, model.period.end) if model.period else None
+    edits = model.questions or QuestionEdits()
     order = Order(
         id=order_id,
-        cluster=text("cluster"),
-        municipality=text("municipality"),
-        package=text("package"),
+        cluster=model.cluster,
+        municipality=model.municipality,
+        package=model.package,
         round=round_,
         base_dir=base_dir,
         line=line,
-        baseline=baseline,
+        baseline=model.baseline,
         survey=file("survey"),
-        invited=invited,
+        invited=model.invited,
         referrals=file("referrals"),
         listed_patients=file("listed_patients"),
         period=period,
-        questions_remove=remove,
-        questions_add=add,
-        survey_map=survey_map,
+        questions_remove=tuple(edits.remove or ()),
+        questions_add=tuple(edits.add or ()),
+        survey_map=model.survey_map,
         template=file("template"),
         names=file("names"),
-        respondent_id=text("respondent_id", required=False) or None,
-        survey_language=language,
-        accept_loss=accept_loss,
-        disclosure=disclosure,
+        respondent_id=model.respondent_id,
+        survey_language=model.survey_language,
+        accept_loss=dict(model.accept_loss or {}),
+        disclosure=model.disclosure or "standard",
     )
     if order.package.endswith((".yaml", ".yml")):  # a spec file beside the orders file
         _, message, fix = _input_path(base_dir, order.package, path.name)
         if message:
             problem("package", message, fix)
-    if order.survey is None and "survey" not in item:
+    if "survey" not in raw:
         problem("survey", "'survey' is missing", f"add 'survey:' with the survey export of order {order_id}")
+    problems = sorted(dict.fromkeys(problems), key=lambda p: p.line or 0)  # once each, as the file reads
     return OrderEntry(id=order_id, index=index, order=order, problems=tuple(problems))
+
+
+def _read(raw: dict, fallback_id: str) -> tuple[OrderModel, list[dict]]:
+    """The order as the model reads it, and pydantic's errors. A field with an error is left at
+    its default (a name at ''), so what else the order says still counts: its cluster and
+    municipality, for example, are still redacted from its messages."""
+    try:
+        return OrderModel.model_validate(raw), []
+    except ValidationError as exc:
+        errors = exc.errors()
+    bad = {error["loc"][0] for error in errors if error["loc"]}
+    model = OrderModel.model_construct(id=fallback_id, cluster="", municipality="", package="")
+    for key, value in raw.items():
+        if key in KNOWN_FIELDS and key not in bad:  # each of these passed on its own
+            OrderModel.__pydantic_validator__.validate_assignment(model, key, value)
+    return model, errors
+
+
+_LOSS_FIX = ("write e.g. accept_loss: {duplicate_respondent: 'two test answers by the coordinator'}; rules: "
+             + ", ".join(LOSS_RULES))
+_PERIOD_FIX = "write period: {start: 2025-01-01, end: 2025-12-31}"
+
+
+def _said(error: dict, raw: dict, index: int, order_id: str) -> tuple[str, str, str]:
+    """(column, message, fix) of one pydantic error in an order, in the words of docs/input-formats.md."""
+    loc, kind, value = error["loc"], error["type"], error["input"]
+    key = str(loc[0])
+    if kind == "extra_forbidden" and len(loc) == 1:
+        return key, f"unknown field '{key}'", f"use one of: {', '.join(sorted(KNOWN_FIELDS))}"
+    if key == "id":
+        return key, f"order {index + 1} has no usable id ({raw.get('id')!r})", \
+            "give it an id of letters, digits, '.', '_' or '-', e.g. kool-2026-akut"
+    if key == "round":
+        return key, f"round '{value}' is not baseline or follow-up", "write round: baseline or round: follow-up"
+    if key == "invited":
+        return key, f"invited must be a positive whole number, got {value!r}", "write the number of members invited"
+    if kind == "extra_forbidden" and key in ("period", "questions"):
+        known = "start and end" if key == "period" else "remove and add"
+        return key, f"{key} has {known} only, not '{loc[1]}'", \
+            _PERIOD_FIX if key == "period" else "see docs/input-formats.md, Local question edits"
+    if key == "period":
+        if kind == "period_order":
+            return key, "the period ends before it starts", "swap start and end"
+        if kind == "bad_date":
+            period = raw["period"]
+            return key, f"cannot read the dates {period.get('start')!r}, {period.get('end')!r}", \
+                "write dates as YYYY-MM-DD"
+        return key, "period needs start and end", _PERIOD_FIX
+    if key == "questions":
+        return key, "questions must be a mapping with 'remove' and/or 'add'", \
+            "see docs/input-formats.md, Local question edits"
+    if key == "survey_map":
+        return key, "survey_map must map question ids to export variables", "write e.g. survey_map: {q1: s_1}"
+    if key == "survey_language":
+        return key, f"survey_language '{value}' is not one of {', '.join(SURVEY_LANGUAGES)}", \
+            "write the language the SurveyXact files are named for, e.g. survey_language: da"
+    if key == "disclosure":
+        return key, f"disclosure '{value}' is not one of {', '.join(DISCLOSURES)}", \
+            "write disclosure: standard (the default) or disclosure: strict (see docs/privacy.md)"
+    if key == "accept_loss":
+        if len(loc) == 3:  # ('accept_loss', rule, '[key]'): the rule is not one
+            return key, f"accept_loss names '{loc[1]}', which is not a data-loss rule", _LOSS_FIX
+        if len(loc) == 2:
+            return key, f"accept_loss: {loc[1]} needs a reason", _LOSS_FIX
+        return key, "accept_loss must map data-loss rules to the reason they are accepted", _LOSS_FIX
+    if kind == "not_text":
+        return key, f"'{key}' must be one value, not a list or a mapping", f"write {key}: <one value>"
+    return key, f"'{key}' is missing", f"add '{key}:' to order {order_id}"  # left out, or left empty
 
 
 def _identifier_kinds(text: str) -> list[str]:
@@ -430,55 +550,6 @@ def _os_problem(shown: str, exc: OSError) -> tuple[str, str]:
                 + (f" ({Path(exc.filename).name})" if exc.filename else ""),
                 "give your user read access to the file and its folders (e.g. chmod u+r), or copy it")
     return f"'{shown}' cannot be read: {exc.strerror or exc}", "check the file, or copy it to a local folder"
-
-
-def _accept_loss(raw: Any, problem) -> dict[str, str]:
-    """``accept_loss: {rule: reason}``: the data-loss rules whose drops this order accepts, each with
-    the reason (shown in the report). Rules: core.rules.LOSS_RULES."""
-    from kiap_analysis.core.rules import LOSS_RULES
-
-    if raw is None:
-        return {}
-    fix = ("write e.g. accept_loss: {duplicate_respondent: 'two test answers by the coordinator'}; rules: "
-           + ", ".join(LOSS_RULES))
-    if not isinstance(raw, dict):
-        problem("accept_loss", "accept_loss must map data-loss rules to the reason they are accepted", fix)
-        return {}
-    accepted = {}
-    for rule, reason in _strip_lines(raw).items():
-        if rule not in LOSS_RULES:
-            problem("accept_loss", f"accept_loss names '{rule}', which is not a data-loss rule", fix)
-        elif reason is None or not str(reason).strip():
-            problem("accept_loss", f"accept_loss: {rule} needs a reason", fix)
-        else:
-            accepted[str(rule)] = str(reason).strip()
-    return accepted
-
-
-def _period(raw: Any, problem) -> Period | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, dict) or "start" not in raw or "end" not in raw:
-        problem("period", "period needs start and end", "write period: {start: 2025-01-01, end: 2025-12-31}")
-        return None
-    try:
-        start, end = (_date(raw[k]) for k in ("start", "end"))
-    except ValueError:
-        problem("period", f"cannot read the dates {raw.get('start')!r}, {raw.get('end')!r}",
-                "write dates as YYYY-MM-DD")
-        return None
-    if end < start:
-        problem("period", "the period ends before it starts", "swap start and end")
-        return None
-    return Period(start, end)
-
-
-def _date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value).strip())
 
 
 def resolve_spec(order: Order, orders: OrdersFile) -> PackageSpec:

@@ -2,6 +2,9 @@
 
 A package is data, not code: its questions, answer scales, referral offers and meeting
 program all come from ``catalogue/<name>.yaml`` (or a spec file an order points at).
+spec_model.py's pydantic models say what a spec file may hold; parse_spec validates a spec
+with them, checks what they cannot see (ids that must exist or be unique) and builds the
+dataclasses below, which the rest of the workbook uses.
 """
 
 from __future__ import annotations
@@ -15,23 +18,23 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import TypeAdapter, ValidationError
 
 from kiap_analysis.core.config import CATALOGUE_DIR
 from kiap_analysis.core.errors import SpecError
-
-QUESTION_TYPES = ("single_choice", "likert", "likert_grid", "multi_choice", "free_text")
-STEP_KINDS = ("intro", "block", "pause", "summary")
-CONTENT_KINDS = ("question", "referrals")
-REFERRAL_CHARTS = ("rates",)
-DATA_SOURCES = ("survey", "referrals")
-# The keys each mapping of a spec may have (package.schema.json says the same).
-SPEC_KEYS = ("name", "title", "version", "description", "source", "data", "scales", "questions", "offers",
-             "program")
-QUESTION_KEYS = ("id", "text", "type", "short", "scale", "options", "items", "block")
-SCALE_KEYS = ("levels", "dont_know", "higher_is_better")
-CHOICE_KEYS = ("id", "label")
-OFFER_KEYS = ("id", "label", "aliases")
-STEP_KEYS = ("id", "kind", "title", "minutes", "points", "content", "reflection")
+from kiap_analysis.core.spec_model import (  # noqa: F401 (the lists of names are spec.py's API too)
+    CONTENT_KINDS,
+    DATA_SOURCES,
+    QUESTION_TYPES,
+    REFERRAL_CHARTS,
+    STEP_KINDS,
+    ChoiceModel,
+    PackageModel,
+    QuestionModel,
+    ScaleModel,
+    StepModel,
+)
+from kiap_analysis.core.validation_messages import messages
 
 
 def slug(text: str) -> str:
@@ -103,6 +106,7 @@ class Offer:
 class ContentRef:
     kind: str  # "question" | "referrals"
     ref: str
+    chart: str | None = None  # a question's chart kind by name (present.charts); None: by its type
 
 
 @dataclass(frozen=True)
@@ -147,238 +151,115 @@ class PackageSpec:
 # --------------------------------------------------------------------------- parsing
 
 
-class _Reader:
-    """Walks a spec mapping and raises SpecError naming the file and the key path."""
-
-    def __init__(self, source: str):
-        self.source = source
-
-    def fail(self, where: str, message: str) -> SpecError:
-        return SpecError(f"{self.source}: {where}: {message}")
-
-    def require(self, data: Mapping, key: str, where: str, kind: type | tuple = str) -> Any:
-        if key not in data or data[key] is None:
-            raise self.fail(where, f"missing '{key}'")
-        value = data[key]
-        if not isinstance(value, kind):
-            raise self.fail(f"{where}.{key}", f"expected {_kind_name(kind)}, got {value!r}")
-        return value
-
-    def known(self, data: Mapping, keys: tuple[str, ...], where: str) -> None:
-        """A misspelt key ('reflections:') is an error, not silently ignored."""
-        unknown = [str(k) for k in data if k not in keys]
-        if unknown:
-            raise self.fail(where, f"unknown key(s) {', '.join(map(repr, unknown))} (known: {', '.join(keys)})")
-
-    def text(self, data: Mapping, key: str, where: str, default: str = "") -> str:
-        value = data.get(key, default)
-        if value is None:
-            return default
-        if not isinstance(value, (str, int, float)):
-            raise self.fail(f"{where}.{key}", f"expected text, got {value!r}")
-        return str(value).strip()
-
-    def texts(self, data: Mapping, key: str, where: str) -> tuple[str, ...]:
-        value = data.get(key) or []
-        if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
-            raise self.fail(f"{where}.{key}", "expected a list of texts")
-        return tuple(str(v).strip() for v in value)
+def _fail(source: str, where: str, message: str) -> SpecError:
+    return SpecError(f"{source}: {where}: {message}")
 
 
-def _kind_name(kind: type | tuple) -> str:
-    names = {str: "text", list: "a list", dict: "a mapping", int: "a whole number"}
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    return " or ".join(names.get(k, k.__name__) for k in kinds)
+def _validated(root: Any, raw: Any, source: str, base: str = "") -> Any:
+    """``raw`` validated as ``root`` (a spec_model type), or SpecError naming every problem with its place."""
+    try:
+        return _adapter(root).validate_python(raw)
+    except ValidationError as exc:
+        raise SpecError(f"{source}: " + "; ".join(messages(exc, root, raw, base))) from None
 
 
-def _choices(reader: _Reader, raw: Any, where: str) -> tuple[Choice, ...]:
-    if not isinstance(raw, list) or not raw:
-        raise reader.fail(where, "expected a non-empty list")
-    choices = []
-    for i, entry in enumerate(raw):
-        if isinstance(entry, (str, int, float)):
-            label = str(entry).strip()
-            choices.append(Choice(id=slug(label) or str(i + 1), label=label))
-        elif isinstance(entry, dict):
-            reader.known(entry, CHOICE_KEYS, f"{where}[{i}]")
-            label = reader.require(entry, "label", f"{where}[{i}]")
-            choices.append(Choice(id=str(entry.get("id") or slug(label)), label=label.strip()))
-        else:
-            raise reader.fail(f"{where}[{i}]", f"expected text or {{id, label}}, got {entry!r}")
+@functools.cache
+def _adapter(root: Any) -> TypeAdapter:
+    return TypeAdapter(root)
+
+
+def _scale(name: str, model: ScaleModel) -> Scale:
+    return Scale(name=name, levels=tuple(model.levels), dont_know=model.dont_know or None,
+                 higher_is_better=model.higher_is_better)
+
+
+def _choices(models: list[ChoiceModel], where: str, source: str) -> tuple[Choice, ...]:
+    choices = tuple(Choice(id=model.id or slug(model.label) or str(i + 1), label=model.label.strip())
+                    for i, model in enumerate(models))
     ids = [c.id for c in choices]
     if len(set(ids)) != len(ids):
-        raise reader.fail(where, f"duplicate ids {sorted({i for i in ids if ids.count(i) > 1})}")
-    return tuple(choices)
+        raise _fail(source, where, f"duplicate ids {sorted({i for i in ids if ids.count(i) > 1})}")
+    return choices
 
 
-def _scale(reader: _Reader, name: str, raw: Any, where: str) -> Scale:
-    if not isinstance(raw, dict):
-        raise reader.fail(where, "expected a mapping with 'levels'")
-    reader.known(raw, SCALE_KEYS, where)
-    levels = reader.texts(raw, "levels", where)
-    if len(levels) < 2:
-        raise reader.fail(where, "a scale needs at least two levels")
-    dont_know = reader.text(raw, "dont_know", where) or None
-    return Scale(
-        name=name,
-        levels=levels,
-        dont_know=dont_know,
-        higher_is_better=_flag(reader, raw, "higher_is_better", where, default=True),
-    )
-
-
-def _flag(reader: _Reader, raw: Mapping, key: str, where: str, default: bool) -> bool:
-    value = raw.get(key, default)
-    if not isinstance(value, bool):
-        raise reader.fail(f"{where}.{key}", f"expected true or false, got {value!r}")
-    return value
-
-
-def parse_question(
-    reader: _Reader, raw: Any, where: str, scales: Mapping[str, Scale]
-) -> Question:
-    """One question spec (also used for questions added locally by an order)."""
-    if not isinstance(raw, dict):
-        raise reader.fail(where, "expected a mapping with id, text and type")
-    qid = str(reader.require(raw, "id", where, (str, int))).strip()
+def _question(model: Any, where: str, scales: Mapping[str, Scale], source: str) -> Question:
+    """One validated question (also one an order adds) with its scale looked up."""
+    qid = model.id.strip()
     where = f"{where} ({qid})"
-    reader.known(raw, QUESTION_KEYS, where)
-    qtype = reader.require(raw, "type", where)
-    if qtype not in QUESTION_TYPES:
-        raise reader.fail(where, f"type '{qtype}' is not one of {', '.join(QUESTION_TYPES)}")
-    scale = None
-    if qtype in ("likert", "likert_grid"):
-        raw_scale = raw.get("scale")
-        if isinstance(raw_scale, str):
-            if raw_scale not in scales:
-                raise reader.fail(where, f"unknown scale '{raw_scale}' (known: {', '.join(scales)})")
-            scale = scales[raw_scale]
-        elif isinstance(raw_scale, dict):
-            scale = _scale(reader, f"{qid}_scale", raw_scale, f"{where}.scale")
-        else:
-            raise reader.fail(where, "a likert question needs 'scale' (a scale name or mapping)")
-    options = _choices(reader, raw.get("options"), f"{where}.options") if qtype in (
-        "single_choice",
-        "multi_choice",
-    ) else ()
-    items = _choices(reader, raw.get("items"), f"{where}.items") if qtype == "likert_grid" else ()
+    scale = getattr(model, "scale", None)
+    if isinstance(scale, str):
+        if scale not in scales:
+            raise _fail(source, where, f"unknown scale '{scale}' (known: {', '.join(scales)})")
+        scale = scales[scale]
+    elif scale is not None:
+        scale = _scale(f"{qid}_scale", scale)
     return Question(
         id=qid,
-        text=reader.require(raw, "text", where).strip(),
-        type=qtype,
-        short=reader.text(raw, "short", where),
+        text=model.text.strip(),
+        type=model.type,
+        short=model.short or "",
         scale=scale,
-        options=options,
-        items=items,
-        block=reader.text(raw, "block", where) or None,
+        options=_choices(model.options, f"{where}.options", source) if hasattr(model, "options") else (),
+        items=_choices(model.items, f"{where}.items", source) if hasattr(model, "items") else (),
+        block=model.block or None,
     )
 
 
-def _step(reader: _Reader, raw: Any, where: str) -> ProgramStep:
-    if not isinstance(raw, dict):
-        raise reader.fail(where, "expected a mapping")
-    sid = str(reader.require(raw, "id", where, (str, int)))
-    where = f"{where} ({sid})"
-    reader.known(raw, STEP_KEYS, where)
-    kind = reader.require(raw, "kind", where)
-    if kind not in STEP_KINDS:
-        raise reader.fail(where, f"kind '{kind}' is not one of {', '.join(STEP_KINDS)}")
-    content = []
-    for i, entry in enumerate(raw.get("content") or []):
-        if not isinstance(entry, dict) or len(entry) != 1:
-            raise reader.fail(f"{where}.content[{i}]", "expected {question: ID} or {referrals: rates}")
-        (ckind, ref), = entry.items()
-        if ckind not in CONTENT_KINDS:
-            raise reader.fail(f"{where}.content[{i}]", f"unknown content '{ckind}'")
-        if ckind == "referrals" and ref not in REFERRAL_CHARTS:
-            raise reader.fail(f"{where}.content[{i}]", f"unknown referral chart '{ref}'")
-        content.append(ContentRef(kind=ckind, ref=str(ref)))
-    minutes = raw.get("minutes")
-    if minutes is not None and not isinstance(minutes, int):
-        raise reader.fail(f"{where}.minutes", "expected a whole number")
+def _step(model: StepModel) -> ProgramStep:
     return ProgramStep(
-        id=sid,
-        kind=kind,
-        title=reader.require(raw, "title", where),
-        minutes=minutes,
-        points=reader.texts(raw, "points", where),
-        content=tuple(content),
-        reflection=reader.texts(raw, "reflection", where),
+        id=model.id,
+        kind=model.kind,
+        title=model.title,
+        minutes=model.minutes,
+        points=tuple(model.points or ()),
+        content=tuple(ContentRef("question", c.question, c.chart) if c.question is not None
+                      else ContentRef("referrals", c.referrals, c.chart) for c in model.content or ()),
+        reflection=tuple(model.reflection or ()),
     )
 
 
 def parse_spec(raw: Any, source: str, path: Path | None = None) -> PackageSpec:
-    """Validate a spec mapping and build the PackageSpec."""
-    reader = _Reader(source)
-    if not isinstance(raw, dict):
-        raise reader.fail("top level", "expected a mapping")
-    reader.known(raw, SPEC_KEYS, "top level")
-    for i, o in enumerate(raw.get("offers") or []):
-        if isinstance(o, dict):
-            reader.known(o, OFFER_KEYS, f"offers[{i}]")
-    scales = {
-        str(name): _scale(reader, str(name), body, f"scales.{name}")
-        for name, body in (raw.get("scales") or {}).items()
-    }
-    raw_questions = reader.require(raw, "questions", "top level", list)
-    questions = tuple(
-        parse_question(reader, q, f"questions[{i}]", scales) for i, q in enumerate(raw_questions)
-    )
-    ids = [q.id for q in questions]
-    if len(set(ids)) != len(ids):
-        raise reader.fail("questions", "question ids must be unique")
-    data = reader.texts(raw, "data", "top level") or ("survey",)
-    for source_name in data:
-        if source_name not in DATA_SOURCES:
-            raise reader.fail("data", f"unknown data source '{source_name}'")
-    offers = tuple(
-        Offer(
-            id=str(reader.require(o, "id", f"offers[{i}]", (str, int))),
-            label=reader.require(o, "label", f"offers[{i}]"),
-            aliases=reader.texts(o, "aliases", f"offers[{i}]"),
-        )
-        for i, o in enumerate(raw.get("offers") or [])
-    )
-    if "referrals" in data and not offers:
-        raise reader.fail("offers", "a package that uses referral data must list its offers")
-    program = tuple(
-        _step(reader, s, f"program[{i}]")
-        for i, s in enumerate(reader.require(raw, "program", "top level", list))
-    )
+    """Validate a spec mapping (spec_model.PackageModel) and build the PackageSpec."""
+    model: PackageModel = _validated(PackageModel, raw, source)
+    scales = {name: _scale(name, body) for name, body in (model.scales or {}).items()}
+    questions = tuple(_question(q, f"questions[{i}]", scales, source) for i, q in enumerate(model.questions))
     spec = PackageSpec(
-        name=reader.require(raw, "name", "top level"),
-        title=reader.require(raw, "title", "top level"),
-        version=str(reader.require(raw, "version", "top level", (str, int, float))),
-        data=data,
+        name=model.name,
+        title=model.title,
+        version=model.version,
+        data=tuple(model.data or ()) or ("survey",),
         questions=questions,
-        program=program,
+        program=tuple(_step(s) for s in model.program),
         scales=scales,
-        offers=offers,
-        description=reader.text(raw, "description", "top level"),
-        source=reader.text(raw, "source", "top level"),
+        offers=tuple(Offer(id=o.id, label=o.label, aliases=tuple(o.aliases or ())) for o in model.offers or ()),
+        description=model.description or "",
+        source=model.source or "",
         path=path,
     )
-    _check_program(spec, reader)
+    _check_references(spec, source)
     return spec
 
 
-def _check_program(spec: PackageSpec, reader: _Reader) -> None:
-    known = set(spec.question_ids())
+def _repeated(ids: list[str]) -> str:
+    return ", ".join(sorted({i for i in ids if ids.count(i) > 1}))
+
+
+def _check_references(spec: PackageSpec, source: str) -> None:
+    """What the schema cannot see: ids are unique, and what the program and blocks name exists."""
+    ids = spec.question_ids()
+    if len(set(ids)) != len(ids):
+        raise _fail(source, "questions", f"question ids must be unique, found {_repeated(ids)} more than once")
     step_ids = [s.id for s in spec.program]
     if len(set(step_ids)) != len(step_ids):
-        raise reader.fail("program", "step ids must be unique")
-    shown: list[str] = []
+        raise _fail(source, "program", f"step ids must be unique, found {_repeated(step_ids)} more than once")
     for step in spec.program:
         for ref in step.content:
-            if ref.kind == "question":
-                if ref.ref not in known:
-                    raise reader.fail(f"program.{step.id}", f"unknown question '{ref.ref}'")
-                shown.append(ref.ref)
-            if ref.kind == "referrals" and not spec.uses_referrals:
-                raise reader.fail(f"program.{step.id}", "referral chart but 'referrals' not in data")
+            if ref.kind == "question" and ref.ref not in ids:
+                raise _fail(source, f"program.{step.id}", f"unknown question '{ref.ref}'")
     for question in spec.questions:
         if question.block and question.block not in step_ids:
-            raise reader.fail(f"questions.{question.id}", f"unknown block '{question.block}'")
+            raise _fail(source, f"questions.{question.id}",
+                        f"unknown block '{question.block}' (steps: {', '.join(step_ids)})")
 
 
 def load_spec(path: Path | str) -> PackageSpec:
@@ -420,28 +301,29 @@ def resolve_package(ref: str, base_dir: Path, extra_dirs: Iterable[Path] = ()) -
     return catalogue[ref]
 
 
+_ADDED = list[QuestionModel]  # the questions an order adds
+
+
 def apply_local_edits(
     spec: PackageSpec, remove: Iterable[str] = (), add: Iterable[Mapping] = (), source: str = ""
 ) -> PackageSpec:
     """The spec with an order's local question edits: removed ones vanish, added ones join a block."""
     remove = list(remove)
-    reader = _Reader(source or f"local edits of {spec.name}")
+    source = source or f"local edits of {spec.name}"
     unknown = [q for q in remove if q not in spec.question_ids()]
     if unknown:
-        raise reader.fail("questions.remove", f"unknown question(s) {', '.join(unknown)}")
-    added = [
-        parse_question(reader, raw, f"questions.add[{i}]", spec.scales) for i, raw in enumerate(add)
-    ]
+        raise _fail(source, "questions.remove", f"unknown question(s) {', '.join(unknown)}")
+    models = _validated(_ADDED, list(add), source, base="questions.add")
+    added = [_question(model, f"questions.add[{i}]", spec.scales, source) for i, model in enumerate(models)]
     step_ids = [s.id for s in spec.program]
     for question in added:
         if question.id in spec.question_ids() and question.id not in remove:
-            raise reader.fail("questions.add", f"question id '{question.id}' is already in the package")
+            raise _fail(source, "questions.add", f"question id '{question.id}' is already in the package")
         if question.block is None:
-            raise reader.fail(
-                f"questions.add ({question.id})", f"say which block it belongs to: block: one of {step_ids}"
-            )
+            raise _fail(source, f"questions.add ({question.id})",
+                        f"say which block it belongs to: block: one of {step_ids}")
         if question.block not in step_ids:
-            raise reader.fail(f"questions.add ({question.id})", f"unknown block '{question.block}'")
+            raise _fail(source, f"questions.add ({question.id})", f"unknown block '{question.block}'")
     questions = tuple(q for q in spec.questions if q.id not in remove) + tuple(added)
     program = []
     for step in spec.program:

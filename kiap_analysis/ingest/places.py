@@ -61,29 +61,41 @@ class Places:
 def order_places(orders_file: Path, rounds: Iterable[Order], watch: Watchlist) -> Places:
     """The aliases of the rounds' (the order's, then its baseline's) input files and sheets
     whose names hold something ``watch`` finds, and of the orders file's path."""
-    aliases: list[tuple[str, str]] = []
+    return places_of(input_names(orders_file, rounds), watch)
+
+
+def input_names(orders_file: Path, rounds: Iterable[Order]) -> tuple[tuple[str, str], ...]:
+    """Every name of the rounds' input files (as text may quote them) and of their workbooks'
+    sheets, with the alias it would be published as, in the order aliases are numbered (reads
+    the workbooks' sheet names)."""
+    names: list[tuple[str, str]] = []
     number = 0
     for order in rounds:
         for path in order.input_paths().values():
             number += 1
-            aliases += _file_aliases(path, display_path(path, order.base_dir), f"fil {number}", watch)
-            aliases += _sheet_aliases(path, watch)
-    aliases += _file_aliases(orders_file, display_path(orders_file, Path.cwd()), "ordrefilen", watch)
-    return Places(tuple(aliases))
+            names += _file_names(path, display_path(path, order.base_dir), f"fil {number}")
+            names += _sheet_names(path)
+    names += _file_names(orders_file, display_path(orders_file, Path.cwd()), "ordrefilen")
+    return tuple(names)
 
 
-def _file_aliases(path: Path, label: str, alias: str, watch: Watchlist) -> list[tuple[str, str]]:
+def places_of(names: Iterable[tuple[str, str]], watch: Watchlist) -> Places:
+    """The aliases of the names (``input_names``) that hold something ``watch`` finds (pure)."""
+    return Places(tuple((real, alias) for real, alias in names if real and watch.find(real)))
+
+
+def _file_names(path: Path, label: str, alias: str) -> list[tuple[str, str]]:
     forms = {label, str(path), str(path.absolute()), path.name}
-    return [(form, alias) for form in forms if form and watch.find(form)]
+    return [(form, alias) for form in forms]
 
 
-def _sheet_aliases(path: Path, watch: Watchlist) -> list[tuple[str, str]]:
+def _sheet_names(path: Path) -> list[tuple[str, str]]:
     from kiap_analysis.ingest.tables import EXCEL_SUFFIXES, excel_sheets
 
     if path.suffix.lower() not in EXCEL_SUFFIXES or not path.is_file():
         return []
     with contextlib.suppress(KiapError, OSError, ValueError):  # an unreadable workbook fails its order itself
-        return [(name, f"ark {i + 1}") for i, name in enumerate(excel_sheets(path, path.name)) if watch.find(name)]
+        return [(name, f"ark {i + 1}") for i, name in enumerate(excel_sheets(path, path.name))]
     return []
 
 

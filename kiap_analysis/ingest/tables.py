@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
 import functools
 import inspect
+import traceback
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -29,9 +31,44 @@ def unreadable(label: str, exc: Exception) -> InputError:
                               "the program that made it"))
 
 
+# Libraries that parse a file's bytes (by the first part of a module's name): what they raise
+# on a damaged file is the file's fault.
+PARSERS = frozenset({"openpyxl", "et_xmlfile", "lxml", "xml", "pyexpat", "zipfile", "zlib", "csv", "_csv"})
+
+
+def _is_parser(module: str) -> bool:
+    return module.split(".")[0] in PARSERS
+
+
+def _raised_in(exc: BaseException) -> str:
+    """The module of the innermost frame that is ours or a parser's ('' if none): pandas or the
+    standard library in between do not count, so a KeyError pandas raises on our call is ours."""
+    for frame, _ in reversed(list(traceback.walk_tb(exc.__traceback__))):
+        module = str(frame.f_globals.get("__name__", ""))
+        if module.split(".")[0] == "kiap_analysis" or _is_parser(module):
+            return module
+    return ""
+
+
+def input_fault(exc: BaseException) -> bool:
+    """Whether ``exc`` is the input's fault rather than a bug in our code.
+
+    Yes for bytes that do not decode (UnicodeDecodeError), a file that cannot be read
+    (OSError), an exception type a parsing library defines (zipfile.BadZipFile, csv.Error,
+    zlib.error, openpyxl's InvalidFileException, an XML parse error) and any exception a
+    parsing library raises itself (openpyxl's KeyError for a missing part, its ValueError for
+    a cell that is not what its type says). No for anything raised in kiap_analysis (or by
+    pandas and the like on its call): a reader's KeyError, IndexError, TypeError or
+    AttributeError is a bug, and must surface as one.
+    """
+    if isinstance(exc, (UnicodeDecodeError, OSError)) or _is_parser(type(exc).__module__):
+        return True
+    return _is_parser(_raised_in(exc))
+
+
 def guarded(reader: Callable) -> Callable:
-    """Make every failure of a reader an InputError naming the file: a file no reader
-    anticipated fails its order with a message, never with a traceback."""
+    """Make a reader's failure on a damaged file (``input_fault``) an InputError naming the
+    file, so such a file fails its order with a message; a bug in the reader still raises."""
     signature = inspect.signature(reader)
 
     @functools.wraps(reader)
@@ -41,6 +78,8 @@ def guarded(reader: Callable) -> Callable:
         except KiapError:
             raise
         except Exception as exc:
+            if not input_fault(exc):
+                raise
             bound = signature.bind_partial(*args, **kwargs).arguments
             label = bound.get("label") or Path(str(bound.get("path", "?"))).name
             raise unreadable(str(label), exc) from exc
@@ -114,7 +153,12 @@ def read_text_table(path: Path, label: str) -> RawTable:
                                  "export it again as CSV (UTF-8)")) from exc
     _check_rows(decoded.text.count("\n"), label)
     delimiter = textfile.sniff_delimiter(decoded.text)
-    rows = textfile.parse_rows(decoded.text, delimiter)
+    try:
+        rows = textfile.parse_rows(decoded.text, delimiter)
+    except csv.Error as exc:  # a cell longer than the csv module's limit (131,072 characters)
+        raise InputError(Problem(label, f"cannot split the file into cells ({exc}): usually a quotation mark "
+                                 "that opens a cell and is never closed",
+                                 "check the file for a stray quotation mark (\"), or export it again as CSV")) from exc
     table = RawTable(pd.DataFrame(rows, dtype=object), label, encoding=decoded.encoding,
                      delimiter=delimiter)
     check_mojibake(table)
@@ -173,7 +217,9 @@ def _workbook(path: Path, label: str, data_only: bool = True) -> Iterator:
     check_workbook(path, label)
     try:
         book = load_workbook(path, read_only=True, data_only=data_only, keep_links=False)
-    except Exception as exc:  # not a workbook at all, or a damaged one
+    except Exception as exc:  # not a workbook at all, or a damaged one (openpyxl raises many kinds)
+        if not input_fault(exc):
+            raise
         raise InputError(Problem(label, f"cannot open the workbook: {exc}",
                                  "save it again from Excel as .xlsx")) from exc
     try:
@@ -255,7 +301,9 @@ def read_excel_sheet(path: Path, label: str, sheet: str | int = 0, formulas: boo
             rows = _rows(_sheet_rows(book[name], label, name))
         except InputError:
             raise
-        except Exception as exc:  # openpyxl raises many kinds for a damaged sheet
+        except Exception as exc:  # openpyxl raises many kinds for a damaged sheet; our own bugs surface
+            if not input_fault(exc):
+                raise
             raise InputError(Problem(label, f"cannot read sheet {name!r} ({type(exc).__name__})",
                                      "save it again from Excel as .xlsx", sheet=name)) from exc
     cells = _grid(rows)
@@ -301,6 +349,9 @@ def first_sheet_with(path: Path, label: str, find: Callable[[RawTable], object],
     what it found: a workbook may open with a cover or notes sheet. Text files have one table."""
     first_error: InputError | None = None
     sheets = excel_sheets(path, label) if path.suffix.lower() in EXCEL_SUFFIXES and path.exists() else [0]
+    if not sheets:  # openpyxl skips sheets whose part is missing
+        raise InputError(Problem(label, "the workbook has no sheet that can be read",
+                                 "save it again from Excel as .xlsx"))
     for sheet in sheets:
         table = read_table(path, label, sheet, formulas)
         try:

@@ -12,31 +12,20 @@ import pandas as pd
 
 from kiap_analysis.core import formatting as fmt
 from kiap_analysis.core.config import settings
-from kiap_analysis.core.spec import ProgramStep, Question, Scale
+from kiap_analysis.core.spec import ProgramStep, Question
 from kiap_analysis.present import charts
-from kiap_analysis.present.figures import RenderedFigure, render
+from kiap_analysis.present.charts import Chart
 from kiap_analysis.privacy.suppression import HIDDEN, suppress_small_change
 from kiap_analysis.stats import change, claims, metrics
-from kiap_analysis.stats.analysis import (
+from kiap_analysis.stats.funnel import FunnelFit
+from kiap_analysis.stats.results import (
     FollowUpChange,
     OrderAnalysis,
     ReferralResult,
     RoundResult,
 )
-from kiap_analysis.stats.funnel import FunnelFit
 
 ROUND_NAMES = {"baseline": "Baseline", "follow-up": "Opfølgning"}
-
-
-@dataclass
-class ChartSpec:
-    """What a chart shows, for both the report's picture and the deck's native chart."""
-
-    kind: str  # "likert" | "choice" | "offer_rates" | "practice_rates"
-    data: pd.DataFrame
-    scale: Scale | None = None
-    cluster_rate: float | None = None  # the funnel's centre, unrounded
-    funnel: FunnelFit | None = None  # practice_rates: the offer's funnel (centre and overdispersion)
 
 
 @dataclass
@@ -48,8 +37,7 @@ class Block:
     title: str
     question_text: str = ""
     base: str = ""
-    chart: ChartSpec | None = None
-    figure: RenderedFigure | None = None
+    charts: list[Chart] = field(default_factory=list)  # side by side; the report draws them as one picture
     table: pd.DataFrame | None = None
     answers: list[str] = field(default_factory=list)
     note: str = ""
@@ -57,6 +45,16 @@ class Block:
     changes: list[change.Statement] = field(default_factory=list)  # follow-ups: what changed since the baseline
     change_table: pd.DataFrame | None = None  # follow-ups: both rounds' figures (suppressed)
     strict: bool = False  # disclosure: strict: the practices' rates are whole numbers
+
+    @property
+    def chart(self) -> Chart | None:
+        """The block's (first) chart."""
+        return self.charts[0] if self.charts else None
+
+    @property
+    def funnel(self) -> FunnelFit | None:
+        """The offer's funnel fit, when the block shows a funnel."""
+        return next((c.funnel for c in self.charts if c.funnel is not None), None)
 
 
 @dataclass
@@ -98,27 +96,20 @@ def response_text(summary: metrics.ResponseSummary) -> str:
     return f"{who} svarede, heraf {summary.completed} fuldt ud"
 
 
-def _alt_scale(question: Question, table: pd.DataFrame) -> str:
-    parts = []
-    for item, rows in table.groupby("item", sort=False):
-        shares = ", ".join(f"{r.category} {fmt.percent(r.pct)}" for r in rows.itertuples() if r.n)
-        parts.append(f"{item}: {shares}" if item else shares)
-    return f"Diagram over svarene på '{question.title}'. " + "; ".join(parts)
-
-
-def _alt_choice(question: Question, table: pd.DataFrame) -> str:
-    ordered = table.sort_values("pct", ascending=False)
-    shares = ", ".join(f"{r.category} {fmt.percent(r.pct)}" for r in ordered.itertuples())
-    return f"Søjlediagram over '{question.title}', andel af respondenterne: {shares}"
-
-
 def _with_round(table: pd.DataFrame, label: str) -> pd.DataFrame:
     return table.assign(round=label)
 
 
+def _chart_block(key: str, title: str, question_text: str, base: str, shown: list[Chart], **fields) -> Block:
+    """A chart block: its charts side by side, their captions one after the other."""
+    caption = " ".join(text for text in (charts.get(c.kind).caption(c) for c in shown) if text)
+    return Block("chart", key, title, question_text, base=base, charts=shown, caption=caption, **fields)
+
+
 def question_block(question: Question, current: RoundResult, baseline: RoundResult | None,
-                   follow_up: FollowUpChange | None = None) -> Block:
-    block = _question_block(question, current, baseline)
+                   follow_up: FollowUpChange | None = None, chart: str | None = None) -> Block:
+    """``chart``: the kind the spec names for the question (None: by its type)."""
+    block = _question_block(question, current, baseline, chart)
     if follow_up is not None and question.id in follow_up.survey and baseline is not None:
         table = follow_up.survey[question.id]
         block.changes = change.survey_statements(question, table, follow_up.matches[question.id], baseline.label,
@@ -127,7 +118,8 @@ def question_block(question: Question, current: RoundResult, baseline: RoundResu
     return block
 
 
-def _question_block(question: Question, current: RoundResult, baseline: RoundResult | None) -> Block:
+def _question_block(question: Question, current: RoundResult, baseline: RoundResult | None,
+                    chart: str | None) -> Block:
     survey = current.survey
     assert survey is not None
     summary = survey.summary
@@ -154,25 +146,9 @@ def _question_block(question: Question, current: RoundResult, baseline: RoundRes
     same_scale = "round" not in chart_table or set(before["category"]) == set(table["category"])
     if not same_scale and question.type == "likert_grid":  # a grid cannot show two scales: this round only
         chart_table, base_label, same_scale = table, _base_text(table, summary), True
-    if question.type in ("likert", "likert_grid") and same_scale:
-        assert question.scale is not None
-        rows = len(question.items or [None]) * (2 if "round" in chart_table else 1)
-        chart = ChartSpec("likert", chart_table, scale=question.scale)
-        figure = render(lambda ax: charts.plot_likert(chart_table, scale=question.scale, ax=ax),
-                        _alt_scale(question, table), size=(10.0, 2.4 + 0.5 * max(rows, 2)))
-        caption = "Andele af alle svar på spørgsmålet."
-        if question.scale.dont_know:
-            caption += f" '{question.scale.dont_know}' vises for sig til højre."
-    else:
-        rows = chart_table["category"].nunique() * (2 if "round" in chart_table else 1)
-        chart = ChartSpec("choice", chart_table)
-        figure = render(lambda ax: charts.plot_choice_shares(chart_table, ax=ax),
-                        _alt_choice(question, table), size=(10.0, 1.4 + 0.38 * rows))
-        caption = ("Andel af respondenterne, der har valgt hver mulighed (flere svar muligt, så "
-                   "andelene summer ikke til 100 %)." if question.type == "multi_choice"
-                   else "Andel af respondenterne.")
-    return Block("chart", question.id, question.title, question.text, base=base_label,
-                 chart=chart, figure=figure, table=table, caption=caption)
+    kind = charts.get(chart or charts.default_kind(question, same_scale))
+    return _chart_block(question.id, question.title, question.text, base_label,
+                        [kind.prepare(question, chart_table)], table=table)
 
 
 def referral_blocks(current: RoundResult, baseline: RoundResult | None,
@@ -230,46 +206,16 @@ def _referral_blocks(current: RoundResult, baseline: RoundResult | None) -> list
         overview = overview.drop(columns="round")
     patients = int(cluster["listed_patients"].dropna().iloc[0]) if cluster["listed_patients"].notna().any() else 0
     counted = result.rates.loc[_in_rate(result.rates), "practice"].nunique()
-    blocks = [Block(
-        "chart", "referrals_overview", "Henvisninger pr. 1.000 tilmeldte patienter, klyngen samlet",
+    key = "referrals_overview"
+    blocks = [_chart_block(
+        key, "Henvisninger pr. 1.000 tilmeldte patienter, klyngen samlet",
         "Hvor mange henviser vi, og hvad henviser vi til?",
-        base=f"{counted} praksis med {fmt.number(patients)} tilmeldte patienter{_left_out(result.rates)}",
-        chart=ChartSpec("offer_rates", overview),
-        figure=render(lambda ax: charts.plot_offer_rates(overview, ax=ax),
-                      _alt_offers(cluster), size=(10.0, 4.4)),
-        table=cluster, caption="Lodrette streger: 95 %-konfidensinterval.")]
+        f"{counted} praksis med {fmt.number(patients)} tilmeldte patienter{_left_out(result.rates)}",
+        [charts.get("offer_rates").prepare(overview, key=key)], table=cluster)]
     funnels = result.funnels
     for offer in result.offers:
         blocks.append(_offer_block(result, offer, funnels.get(offer)))
     return blocks
-
-
-def _alt_offers(cluster: pd.DataFrame) -> str:
-    parts = ", ".join(f"{r.offer} {fmt.rate(r.rate_per_1000)}" for r in cluster.itertuples())
-    return f"Søjlediagram: henvisninger pr. 1.000 tilmeldte patienter for klyngen: {parts}"
-
-
-BARS = ("Søjler: stiplet linje er klyngen samlet, lodrette streger 95 %-konfidensinterval; under 5 henvisninger "
-        "vises som <5.")
-STRICT_BARS = ("Søjler: stiplet linje er klyngen samlet; praksis' rater er afrundet til hele tal og vises uden "
-               "antal og konfidensinterval (streng fortrolighed); under 5 henvisninger vises som <5.")
-STRICT_FUNNEL = ("Praksis står i tragten i deres størrelsesgruppe (ved gruppens gennemsnitlige størrelse) med den "
-                 "afrundede rate, og markeringen gælder den placering.")
-FUNNEL_HOW_TO_READ = ("Tragten: hver prik er en praksis. Prikker uden for de stiplede grænser ligger længere fra "
-                     "klyngens niveau, end tilfældig variation forklarer ved praksis af den størrelse.")
-
-
-def spread_sentence(fit: FunnelFit | None) -> str:
-    """One plain Danish sentence: do the practices differ more than chance explains?"""
-    if fit is None:
-        return ""
-    if not fit.spread.is_estimated:
-        return ("Der er for få praksis til at vurdere, om de varierer mere, end tilfældigheder forklarer; "
-                "tragten viser de almindelige grænser.")
-    if fit.is_adjusted:
-        return ("Praksis varierer mere, end tilfældigheder forklarer, så tragtens grænser er udvidet med den "
-                "ekstra variation (justerede grænser).")
-    return "Praksis varierer ikke mere, end tilfældigheder kan forklare; tragten viser de almindelige grænser."
 
 
 def practice_note(row) -> str:
@@ -277,11 +223,6 @@ def practice_note(row) -> str:
     if getattr(row, "is_suppressed", False):
         return str(row.referrals_shown)
     return "" if row.is_rate_computed else "ikke beregnet"
-
-
-def drawn_position(row, fit: FunnelFit | None) -> str:
-    """A practice's position against the limits its funnel draws (adjusted when overdispersed)."""
-    return row.funnel_adjusted if fit is not None and fit.is_adjusted else row.funnel
 
 
 def _total_text(rows: pd.DataFrame) -> str:
@@ -303,46 +244,27 @@ def _offer_block(result: ReferralResult, offer: str, fit: FunnelFit | None) -> B
     rows = result.rates[result.rates["offer"] == offer]
     practices = rows[rows["practice"] != metrics.CLUSTER].copy()
     practices["note"] = [practice_note(r) for r in practices.itertuples()]
-    cluster_rate = fit.cluster_rate if fit is not None else None
     strict = result.is_strict
-    decimals = settings().strict_rate_decimals if strict else settings().rate_decimals
-    rates_alt = ", ".join(f"{r.practice} {r.note or fmt.number(r.rate_per_1000, decimals)}"
-                          for r in practices.itertuples())
-    outside = [f"{r.practice} ({drawn_position(r, fit)})" for r in practices.itertuples() if drawn_position(r, fit)]
-    limits = "justerede grænser" if fit is not None and fit.is_adjusted else "grænser"
-    alt = (f"Til venstre søjlediagram for {offer}: henvisninger pr. 1.000 tilmeldte patienter pr. praksis: "
-           f"{rates_alt}. Klyngen samlet: {fmt.rate(cluster_rate or float('nan'))}. Til højre tragtdiagram "
-           f"af raten mod antal tilmeldte; uden for tragtens {limits}: {', '.join(outside) or 'ingen'}.")
-
-    def draw(axes):
-        charts.plot_referral_rates(practices, cluster_rate=cluster_rate, ax=axes[0])
-        if fit is not None:
-            charts.plot_funnel(practices, cluster_rate=fit.cluster_rate, fit=fit, ax=axes[1])
-        else:
-            axes[1].set_axis_off()
-        return axes
-
-    return Block(
-        "chart", f"referrals_{offer}", f"{offer}: henvisninger pr. 1.000 tilmeldte patienter",
-        "Antal henvisninger pr. 1.000 tilknyttede patienter for klyngens praksis, pseudonymiseret",
-        base=_total_text(rows),
-        chart=ChartSpec("practice_rates", practices, cluster_rate=cluster_rate, funnel=fit),
-        figure=render(draw, alt, size=(14.0, 5.2), panels=2),
-        table=rows,
-        caption=" ".join(part for part in (
-            STRICT_BARS if strict else BARS, FUNNEL_HOW_TO_READ, STRICT_FUNNEL if strict else "",
-            spread_sentence(fit)) if part))
+    key = f"referrals_{offer}"
+    shown = [charts.get("practice_rates").prepare(practices, offer=offer, strict=strict, key=key,
+                                                  cluster_rate=fit.cluster_rate if fit is not None else None),
+             charts.get("funnel").prepare(practices, fit, strict=strict,
+                                          key=f"funnel_{offer}" if fit is not None else None)]
+    return _chart_block(key, f"{offer}: henvisninger pr. 1.000 tilmeldte patienter",
+                        "Antal henvisninger pr. 1.000 tilknyttede patienter for klyngens praksis, pseudonymiseret",
+                        _total_text(rows), shown, table=rows)
 
 
 def build_content(analysis: OrderAnalysis) -> Content:
     order, spec = analysis.order, analysis.spec
+    charts.check_spec(spec)
     current, baseline = analysis.current, analysis.baseline
     steps = []
     for step in spec.program:
         blocks: list[Block] = []
         for ref in step.content:
             if ref.kind == "question" and current.survey is not None:
-                blocks.append(question_block(spec.question(ref.ref), current, baseline, analysis.change))
+                blocks.append(question_block(spec.question(ref.ref), current, baseline, analysis.change, ref.chart))
             elif ref.kind == "referrals" and current.referrals is not None:
                 blocks.extend(referral_blocks(current, baseline, analysis.change))
         steps.append(StepContent(step, blocks))

@@ -1,6 +1,6 @@
 """The meeting deck (python-pptx), built from a template whose layouts are chosen by name.
 
-Charts are native PowerPoint charts (``native_charts``); text is fitted by measuring it
+Charts are their kinds' native PowerPoint charts (``charts``); text is fitted by measuring it
 (``textfit``), so titles shrink before they overflow and free-text answers spread over as
 many slides as they need. Every slide has a title; every chart has alt text.
 """
@@ -19,7 +19,7 @@ from pptx.util import Emu, Inches, Pt
 from kiap_analysis.core.config import DECK_TEMPLATE
 from kiap_analysis.core.errors import InputError, Problem
 from kiap_analysis.core.fileio import atomic_path
-from kiap_analysis.present import native_charts, palette, textfit
+from kiap_analysis.present import charts, palette, textfit
 from kiap_analysis.present.content import (
     AGREEMENTS_TITLE,
     CHANGES_METHOD,
@@ -178,10 +178,8 @@ class DeckBuilder:
             caption_top -= self._text_height(changes, width, CHANGE_PT)
             self._textbox(slide, MARGIN, caption_top, width, changes, CHANGE_PT, palette.TEXT, name="Ændring")
         box = (MARGIN, top + Inches(0.1), width, caption_top - top - Inches(0.2))
-        if block.chart is not None:
-            self._native_chart(slide, block, box)
-        elif block.figure is not None:
-            self._picture(slide, block, box)
+        if block.charts:
+            self._charts(slide, block, box)
         else:
             self._textbox(slide, MARGIN, top + Inches(1.2), width, block.note, 24, palette.MUTED_TEXT,
                           align=PP_ALIGN.CENTER, name="Note")
@@ -189,35 +187,20 @@ class DeckBuilder:
         self._notes(slide, [block.question_text, block.base, block.caption, block.note,
                             *(line.text for line in block.changes)])
 
-    def _native_chart(self, slide, block: Block, box) -> None:
-        chart = block.chart
-        assert chart is not None
-        left, top, width, height = box
-        if chart.kind == "likert":
-            frames = native_charts.add_likert(slide, box, chart.data, chart.scale)
-        elif chart.kind == "choice":
-            frames = native_charts.add_choice(slide, box, chart.data)
-        elif chart.kind == "offer_rates":
-            frames = native_charts.add_offer_rates(slide, box, chart.data)
-        elif chart.kind == "practice_rates":
-            gap = Inches(0.3)
-            half = int((width - gap) / 2)
-            frames = native_charts.add_practice_rates(slide, (left, top, half, height), chart.data,
-                                                      chart.cluster_rate)
-            if chart.funnel is not None:
-                frames += native_charts.add_funnel(slide, (left + half + gap, top, half, height), chart.data,
-                                                   chart.funnel)
-        else:
-            raise ValueError(f"unknown chart kind {chart.kind!r}")
-        alt = block.figure.alt if block.figure is not None else block.title
+    def _charts(self, slide, block: Block, box) -> None:
+        """The block's native charts side by side, or its picture when a kind has no native chart."""
+        frames = charts.add_charts(slide, box, block.charts)
+        if frames is None:
+            self._picture(slide, block, box)
+            return
+        alt = charts.alt_text(block.charts)
         for i, frame in enumerate(frames):
             frame.name = f"Diagram {block.key}" + (f" ({i + 1})" if i else "")
             frame._element.nvGraphicFramePr.cNvPr.set("descr", alt)
 
     def _picture(self, slide, block: Block, box) -> None:
         left, top, box_w, box_h = box
-        figure = block.figure
-        assert figure is not None
+        figure = charts.figure(block.charts)
         width = min(box_w, int(box_h * figure.aspect))
         height = int(width / figure.aspect)
         picture = slide.shapes.add_picture(io.BytesIO(figure.png), left + int((box_w - width) / 2), top, width,
@@ -289,3 +272,8 @@ def write_deck(content: Content, path: Path, template: Path | None = None) -> Pa
     with atomic_path(path) as tmp:
         prs.save(str(tmp))
     return path
+
+
+def slide_count(path: Path) -> int:
+    """The number of slides of a written deck."""
+    return len(Presentation(str(path)).slides)

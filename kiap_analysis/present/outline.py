@@ -36,7 +36,8 @@ def package_outline(spec: PackageSpec) -> list[str]:
         lines.append(f"  {step.id}: {step.title} ({detail})")
         lines += _bullets("points", step.points, "    ")
         if step.content:
-            refs = [c.ref if c.kind == "question" else f"{c.kind} ({c.ref})" for c in step.content]
+            refs = [(c.ref + (f" (chart: {c.chart})" if c.chart else "")) if c.kind == "question"
+                    else f"{c.kind} ({c.ref})" for c in step.content]
             lines.append(f"    content: {', '.join(refs)}")
         lines += _bullets("reflection", step.reflection, "    ")
     return lines

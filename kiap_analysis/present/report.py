@@ -14,6 +14,7 @@ import pandas as pd
 from kiap_analysis.clean import reconcile
 from kiap_analysis.core import formatting as fmt
 from kiap_analysis.core.config import settings
+from kiap_analysis.present import charts
 from kiap_analysis.present.content import (
     AGREEMENTS_TITLE,
     CHANGES_METHOD,
@@ -23,10 +24,10 @@ from kiap_analysis.present.content import (
     agreement_points,
 )
 from kiap_analysis.stats import metrics
-from kiap_analysis.stats.analysis import OrderAnalysis, RoundResult
 from kiap_analysis.stats.change import BOTH_ROUNDS
 from kiap_analysis.stats.claims import p_text
 from kiap_analysis.stats.disclosure import is_banded
+from kiap_analysis.stats.results import OrderAnalysis, RoundResult
 
 
 def esc(text: object) -> str:
@@ -86,8 +87,7 @@ def _block_table(block: Block) -> str:
     elif "rate_per_1000" in table:
         # No listed-patient counts: they are public per practice and would undo the letters.
         columns = ["practice", "offer", "referrals_shown", "expected", "rate_per_1000", "ci_low", "ci_high", "funnel"]
-        if table["funnel_adjusted"].astype(bool).any() or (block.chart is not None and block.chart.funnel is not None
-                                                          and block.chart.funnel.is_adjusted):
+        if table["funnel_adjusted"].astype(bool).any() or (block.funnel is not None and block.funnel.is_adjusted):
             columns.append("funnel_adjusted")
         shown = table[columns].rename(columns={
             "practice": "Praksis", "offer": "Tilbud", "referrals_shown": "Henvisninger",
@@ -111,8 +111,7 @@ def _strict_rate_table(table: pd.DataFrame, block: Block) -> str:
     """Strict mode: per practice no count, interval or expected count; the rate to a whole
     number and the size band (the cluster's row as in standard mode)."""
     columns = ["practice", "offer", "referrals_shown", "rate_per_1000", "size_band", "funnel"]
-    if table["funnel_adjusted"].astype(bool).any() or (block.chart is not None and block.chart.funnel is not None
-                                                      and block.chart.funnel.is_adjusted):
+    if table["funnel_adjusted"].astype(bool).any() or (block.funnel is not None and block.funnel.is_adjusted):
         columns.append("funnel_adjusted")
     shown = table[columns].assign(rate_per_1000=[
         fmt.number(float(r.rate_per_1000), settings().rate_decimals if r.practice == metrics.CLUSTER
@@ -126,7 +125,7 @@ def _strict_rate_table(table: pd.DataFrame, block: Block) -> str:
 
 def _spread_html(block: Block) -> str:
     """The offer's overdispersion as a reviewer needs it: phi, its test, tau^2, which limits are drawn."""
-    fit = block.chart.funnel if block.chart is not None else None
+    fit = block.funnel
     if fit is None:
         return ""
     spread = fit.spread
@@ -191,10 +190,11 @@ def block_html(block: Block) -> str:
         else:
             parts.append(f"<p class='kiap-note'>{esc(block.note)}</p>")
         return "".join(parts)
-    if block.figure is not None:
-        data = base64.b64encode(block.figure.png).decode("ascii")
+    if block.charts:
+        figure = charts.figure(block.charts)
+        data = base64.b64encode(figure.png).decode("ascii")
         parts.append(f"<figure class='kiap-figure'><img src='data:image/png;base64,{data}' "
-                     f"alt='{esc(block.figure.alt)}' width='{block.figure.width_px // 2}'></figure>")
+                     f"alt='{esc(figure.alt)}' width='{figure.width_px // 2}'></figure>")
     else:
         parts.append(f"<p class='kiap-note'>{esc(block.note)}</p>")
     parts.append(f"<p class='kiap-base'>{esc(block.base)}</p>")
@@ -203,7 +203,7 @@ def block_html(block: Block) -> str:
     if block.changes:
         items = "".join(f"<li>{esc(line.text)}</li>" for line in block.changes)
         parts.append(f"<ul class='kiap-change'>{items}</ul>")
-    if block.figure is not None:
+    if block.charts:
         parts.append(_block_table(block))
     parts.append(_change_table(block))
     return "".join(parts)

@@ -8,75 +8,41 @@
     order.block("q1").title = "..."     # tweak the content ...
     order.build_deck("deck.pptx")       # ... and rebuild the deck, without the batch
 
-Everything here goes through the same code as a batch run (``notebook.OrderRun``,
-``analysis.analyse_order``, ``content.build_content``, ``deck.write_deck``), so the numbers
-and the deck are the batch's. Practices appear only under their pseudonyms ("Praksis A");
-ydernumre and practice names stay inside the analysis and are never shown or written.
+Everything here goes through the same stages as a batch run (``run.pipeline``: read,
+pseudonymise, clean, compute, present; the deck and tables written as ``publish`` writes
+them), so the numbers and the deck are the batch's. Practices appear only under their
+pseudonyms ("Praksis A"); ydernumre and practice names stay inside the analysis and are
+never shown or written.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
-import matplotlib
 import pandas as pd
-from matplotlib import pyplot as plt
-from matplotlib.axes import Axes
 
 from kiap_analysis.core.config import Paths
 from kiap_analysis.core.errors import KiapError
-from kiap_analysis.core.fileio import atomic_path, write_csv
+from kiap_analysis.core.fileio import atomic_path
 from kiap_analysis.core.orders import Order
 from kiap_analysis.core.spec import PackageSpec
 from kiap_analysis.present import charts
+from kiap_analysis.present.charts import Chart
 from kiap_analysis.present.content import (
     Block,
-    ChartSpec,
     Content,
     build_content,
 )
-from kiap_analysis.present.deck import write_deck
 from kiap_analysis.privacy.leakcheck import order_literals, order_watchlist, scan
-from kiap_analysis.privacy.suppression import safe_table
-from kiap_analysis.run.notebook import OrderRun
+from kiap_analysis.run import pipeline
 from kiap_analysis.stats.metrics import ResponseSummary
 
 __all__ = ["OrderHandle", "load_order"]
 
-FUNNEL_PREFIX = "funnel_"
-REFERRALS_PREFIX = "referrals_"
-
-_DRAW: dict[str, Callable[[ChartSpec, Axes], Axes]] = {
-    "likert": lambda c, ax: charts.plot_likert(c.data, scale=c.scale, ax=ax),
-    "choice": lambda c, ax: charts.plot_choice_shares(c.data, ax=ax),
-    "offer_rates": lambda c, ax: charts.plot_offer_rates(c.data, ax=ax),
-    "practice_rates": lambda c, ax: charts.plot_referral_rates(c.data, cluster_rate=c.cluster_rate, ax=ax),
-    "funnel": lambda c, ax: charts.plot_funnel(c.data, cluster_rate=c.cluster_rate, fit=c.funnel, ax=ax),
-}
-
-
-def _notebook_backend() -> None:
-    """Give charts back to the notebook: importing ``figures`` selects Agg for the report's
-    PNGs, which would stop a Jupyter kernel (it sets $MPLBACKEND) from showing pyplot figures
-    inline. Any other backend the analyst chose is left alone."""
-    wanted = os.environ.get("MPLBACKEND", "")
-    if "inline" not in wanted or matplotlib.get_backend().lower() != "agg":
-        return
-    from IPython import get_ipython
-
-    shell = get_ipython()
-    if shell is not None:
-        shell.enable_matplotlib("inline")  # the backend and the hook that shows figures after each cell
-    else:
-        plt.switch_backend(wanted)
-
-
-_notebook_backend()
+charts.notebook_backend()  # importing the charts selected Agg for the report's PNGs
 
 
 def load_order(orders_path: str | Path, order_id: str) -> OrderHandle:
@@ -89,8 +55,8 @@ def load_order(orders_path: str | Path, order_id: str) -> OrderHandle:
     private register as in a batch run. Raises ``InputError`` listing every problem with
     the order's inputs.
     """
-    run = OrderRun(order_id, orders_path, Paths.current().reports)  # export() picks its own folder
-    return OrderHandle(run)
+    paths = Paths.current()
+    return OrderHandle(pipeline.prepare(orders_path, order_id, paths), paths)
 
 
 class OrderHandle:
@@ -100,8 +66,9 @@ class OrderHandle:
     is deliberately not reachable from here.
     """
 
-    def __init__(self, run: OrderRun):
-        self._run = run
+    def __init__(self, shown: pipeline.Presentation, paths: Paths):
+        self._run = shown
+        self._paths = paths
 
     def __repr__(self) -> str:
         order, spec = self.order, self.spec
@@ -192,7 +159,7 @@ class OrderHandle:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table of tables/*.csv by name (follow-ups add <qid>_change and referrals_change)."""
-        return self._run.tables()
+        return {name: table.copy() for name, table in self._run.tables.items()}
 
     # ------------------------------------------------------------------ content and charts
 
@@ -222,16 +189,10 @@ class OrderHandle:
             raise KeyError(f"no block '{key}'; blocks: {', '.join(b.key for _, b in self._blocks())}")
         return found[0]
 
-    def _charts(self) -> dict[str, tuple[str, Block]]:
-        """Chart key -> (what to draw, its block)."""
-        found: dict[str, tuple[str, Block]] = {}
-        for _, block in self._blocks():
-            if block.chart is None or block.chart.kind not in _DRAW:
-                continue
-            found[block.key] = (block.chart.kind, block)
-            if block.chart.kind == "practice_rates" and block.chart.cluster_rate is not None:
-                found[FUNNEL_PREFIX + block.key.removeprefix(REFERRALS_PREFIX)] = ("funnel", block)
-        return found
+    def _charts(self) -> dict[str, tuple[Block, Chart]]:
+        """Chart key -> (its block, the chart)."""
+        return {chart.key: (block, chart) for _, block in self._blocks() for chart in block.charts
+                if chart.key is not None}
 
     def charts(self) -> dict[str, str]:
         """Chart key -> title, for every chart of the content (the keys ``chart`` draws).
@@ -239,30 +200,24 @@ class OrderHandle:
         Survey charts are keyed by question id; referral charts are 'referrals_overview',
         'referrals_<offer>' (rate per practice) and 'funnel_<offer>'.
         """
-        return {key: (f"{block.title} (tragt)" if kind == "funnel" else block.title)
-                for key, (kind, block) in self._charts().items()}
+        return {key: block.title + (f" ({chart.label})" if chart.label else "")
+                for key, (block, chart) in self._charts().items()}
 
-    def chart(self, key: str, ax: Axes | None = None) -> Axes:
-        """Draw one chart of the content with the report's chart functions; returns the Axes.
-
-        Without ``ax`` the chart gets a figure of its own, shown inline in a notebook.
+    def chart(self, key: str, ax: charts.Axes | None = None) -> charts.Axes:
+        """Draw one chart of the content as the report draws it (its kind's drawing); returns the
+        matplotlib Axes. Without ``ax`` the chart gets a figure of its own, shown inline in a notebook.
         """
         found = self._charts()
         if key not in found:
             raise KeyError(f"no chart '{key}'; charts: {', '.join(found)}")
-        kind, block = found[key]
-        assert block.chart is not None
-        with plt.rc_context(charts.STYLE):
-            if ax is None:
-                _, ax = plt.subplots(figsize=_figure_size(kind, block.chart.data))
-            return _DRAW[kind](block.chart, ax)
+        return charts.draw(found[key][1], ax)
 
     # ------------------------------------------------------------------ files
 
     def build_deck(self, path: str | Path) -> Path:
         """Write the meeting deck from the (possibly edited) content to ``path``."""
         with self._staging() as staging:
-            write_deck(self.content, staging / "deck.pptx", self.order.template)
+            pipeline.write_outputs(self.content, {}, staging, self.order.template)
             self._check(staging)
             return _copy(staging / "deck.pptx", Path(path))
 
@@ -273,10 +228,7 @@ class OrderHandle:
         """
         target = Path(output_dir) / self.order.id
         with self._staging() as staging:
-            write_deck(self.content, staging / "deck.pptx", self.order.template)
-            if tables:
-                for name, table in self.tables().items():
-                    write_csv(safe_table(table), staging / "tables" / f"{name}.csv")
+            pipeline.write_outputs(self.content, self.tables() if tables else {}, staging, self.order.template)
             self._check(staging)
             files = sorted(p for p in staging.rglob("*") if p.is_file())
             return [_copy(f, target / f.relative_to(staging)) for f in files]
@@ -284,14 +236,14 @@ class OrderHandle:
     @contextlib.contextmanager
     def _staging(self):
         """A private scratch folder: nothing reaches its destination before the leak check."""
-        private = self._run.paths.private
+        private = self._paths.private
         private.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="export-", dir=private) as folder:
             yield Path(folder)
 
     def _check(self, folder: Path) -> None:
         """The batch's leak check: names the file and the kind of data, never the value."""
-        identifiers, private = self._run.analysis.identifiers, self._run.paths.private
+        identifiers, private = self._run.analysis.identifiers, self._paths.private
         hits = scan(folder, order_literals(identifiers, private), watchlist=order_watchlist(identifiers, private))
         if hits:
             raise KiapError("nothing written: the output would hold identifying data ("
@@ -302,15 +254,3 @@ def _copy(source: Path, target: Path) -> Path:
     with atomic_path(target) as tmp:
         shutil.copyfile(source, tmp)
     return target
-
-
-def _figure_size(kind: str, data: pd.DataFrame) -> tuple[float, float]:
-    """Inches for a chart on its own, as in the report."""
-    rounds = data["round"].nunique() if "round" in data else 1
-    if kind == "likert":
-        return 10.0, 2.4 + 0.5 * max(data["item"].nunique() * rounds, 2)
-    if kind == "choice":
-        return 10.0, 1.4 + 0.38 * data["category"].nunique() * rounds
-    if kind == "offer_rates":
-        return 10.0, 4.4
-    return 8.0, 5.2

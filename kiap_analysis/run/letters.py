@@ -6,7 +6,7 @@ One text file per practice under <private>/letters/<order id>/, never under repo
 from __future__ import annotations
 
 from kiap_analysis.privacy.pseudonyms import practice_label
-from kiap_analysis.stats.analysis import OrderAnalysis
+from kiap_analysis.stats.results import OrderAnalysis
 
 
 def practice_letters(analysis: OrderAnalysis) -> dict[str, str]:

@@ -9,7 +9,8 @@ from kiap_analysis.clean.reconcile import Reconciliation
 from kiap_analysis.core.errors import InputError, KiapError, Problem
 from kiap_analysis.core.orders import load_orders
 from kiap_analysis.core.rules import LOSS_RULES
-from kiap_analysis.stats.analysis import analyse_order
+from kiap_analysis.present.charts import check_spec
+from kiap_analysis.run.pipeline import analyse_order
 
 
 @dataclass
@@ -39,6 +40,7 @@ def validate_orders(orders_path: Path) -> dict[str, OrderCheck]:
         if entry.ok:
             try:
                 analysis = analyse_order(orders_path, entry.id, dry_run=True)
+                check_spec(analysis.spec)  # the chart kinds its program names are registered
                 check.problems += analysis.warnings
                 check.reconciliations = [r.reconciliation for r in (analysis.current, analysis.baseline)
                                          if r is not None and r.reconciliation is not None]

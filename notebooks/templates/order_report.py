@@ -16,8 +16,10 @@
 #
 # `kiap run` executes this notebook with papermill once per order; the executed copy becomes
 # `reports/<order id>/notebook.ipynb` and, without code, `report.html`. Every cell calls
-# `kiap_analysis`: change the package, not this notebook. To explore an order by hand, set
-# the parameters below and run all cells (outputs then go to `<output_dir>/<order_id>/`).
+# `kiap_analysis`, whose `run.pipeline` holds the stages (read -> pseudonymise -> clean ->
+# compute -> present -> publish): change the package, not this notebook. To explore an order
+# by hand, set the parameters below and run all cells (outputs then go to
+# `<output_dir>/<order_id>/`).
 
 # %% tags=["parameters"]
 order_id: str = "fjord-2025-akut"  # id of the order in the orders file
@@ -27,7 +29,7 @@ output_dir: str = "reports"  # the order's files go to <output_dir>/<order_id>/
 # %%
 from kiap_analysis.run.notebook import OrderRun
 
-run = OrderRun(order_id, orders_file, output_dir)
+run = OrderRun(order_id, orders_file, output_dir)  # read, pseudonymise, clean, compute, present
 
 # %%
 run.show_title()
@@ -39,4 +41,4 @@ run.show_program()
 run.show_data()
 
 # %%
-run.export();
+run.export();  # publish: the deck, tables/*.csv, the processed tables, the private letters

@@ -1,5 +1,6 @@
 """The demo's outputs in real clients: LibreOffice renders every deck, Chromium every report."""
 
+import re
 import subprocess
 
 import pytest
@@ -99,22 +100,50 @@ def test_reports_are_self_contained_in_offline_chromium(demo_run):
         browser.close()
 
 
-def test_exploratory_notebook_runs_on_the_demo(demo_run, tmp_path):
+def _slides(path) -> list[tuple[list[str], list]]:
+    """Per slide: its texts, and each chart's categories and series."""
+    return [([shape.text_frame.text for shape in slide.shapes if shape.has_text_frame],
+             [[(list(map(str, plot.categories)), [(s.name, list(s.values)) for s in plot.series])
+               for plot in shape.chart.plots] for shape in slide.shapes if shape.has_chart])
+            for slide in Presentation(str(path)).slides]
+
+
+def test_exploratory_notebook_after_a_batch_gives_the_published_deck(demo_run, tmp_path):
+    """The analyst's notebook 00 in a real kernel, after the batch (the key only in the private
+    folder): the counts the slides state, and the published deck's practice letters and chart
+    data, with only the title the notebook edits changed."""
+    import nbformat
     import papermill
 
     from conftest import ROOT
 
+    order_id = "fjord-2026-forebyg"
     papermill.execute_notebook(
         str(ROOT / "notebooks" / "00_explore_order.ipynb"), str(tmp_path / "explore.ipynb"),
-        parameters={"orders_file": str(demo_run["orders"]), "order_id": "fjord-2026-forebyg",
+        parameters={"orders_file": str(demo_run["orders"]), "order_id": order_id,
                     "output_dir": str(tmp_path / "analyst")},
         kernel_name="kiap-workbook", progress_bar=False, cwd=str(ROOT / "notebooks"))
+    cells = nbformat.read(tmp_path / "explore.ipynb", as_version=4).cells
+    printed = "".join(o.get("text", "") for c in cells for o in c.get("outputs", []) if o.output_type == "stream")
+    answered = re.search(r"^(\d+) of (\d+) invited answered \(\d+ %\), (\d+) completed the survey\.$", printed,
+                         re.MULTILINE)
+    assert answered, printed
+    published = _slides(demo_run["paths"].reports / order_id / "deck.pptx")
+    responded, invited, _ = answered.groups()
+    assert any(f"{responded} af {invited} inviterede svarede" in text for texts, _ in published for text in texts)
+    analyst = _slides(tmp_path / "analyst" / order_id / "deck.pptx")
+    assert len(analyst) == len(published)
+    changed = [(mine, theirs) for mine, theirs in zip(analyst, published, strict=True) if mine != theirs]
+    [(mine, theirs)] = changed  # the q1 slide, whose title the notebook edits
+    assert mine[1] == theirs[1] and mine[1]  # its chart's data, the same
+    assert [a for a, b in zip(mine[0], theirs[0], strict=True) if a != b] == ["Hvor godt kender vi kommunens tilbud?"]
+    assert cells[-1].outputs[0].data["text/plain"] != repr("Hvor godt kender vi kommunens tilbud?")  # rebuilt
 
 
 def test_no_ydernummer_practice_name_or_key_under_reports(demo_run):
     from kiap_analysis.core.orders import load_orders
     from kiap_analysis.privacy.leakcheck import scan
-    from kiap_analysis.stats.analysis import analyse_order
+    from kiap_analysis.run.pipeline import analyse_order
 
     ydernumre, names = set(), set()
     for entry in load_orders(demo_run["orders"]).entries:

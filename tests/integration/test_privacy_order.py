@@ -80,7 +80,9 @@ def test_planted_identifiers_reach_no_output(inputs, workbook):
     assert "Ring til [navn] på [telefon], hun kender [CPR]." in html  # redacted, visibly
     assert "[navn] (yder [ydernummer]) henviser aldrig – skriv til [e-mail]" in html
     planted = [v for values in PLANTED.values() for v in values]
-    for parquet in (workbook.processed / "planted").glob("*.parquet"):
+    parquets = sorted((workbook.processed / "planted").glob("*.parquet"))
+    assert parquets  # the processed data is written, and checked below
+    for parquet in parquets:
         cells = " | ".join(map(str, pd.read_parquet(parquet).to_numpy().ravel()))
         assert not [v for v in planted if v in cells], parquet.name  # digests and redacted text only
 
@@ -267,7 +269,9 @@ def test_identifiers_planted_everywhere_reach_no_published_file(everywhere, work
              if value in " ".join(text.split()).casefold()]
     assert leaks == []
     for folder in (workbook.processed / "everywhere-forebyg", workbook.processed / "everywhere-akut"):
-        for parquet in folder.glob("*.parquet"):
+        parquets = sorted(folder.glob("*.parquet"))
+        assert parquets, folder.name
+        for parquet in parquets:
             cells = " | ".join(map(str, pd.read_parquet(parquet).to_numpy().ravel())).casefold()
             assert [v for v in EVERYWHERE if v in cells] == [], parquet.name
     # The place instead of the value, and the file and sheet by their aliases.

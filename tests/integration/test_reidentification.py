@@ -146,15 +146,18 @@ def test_the_decks_native_charts_give_rates_intervals_and_funnel_sizes(tmp_path)
     from pptx import Presentation
     from pptx.util import Inches
 
-    from kiap_analysis.present.native_charts import add_funnel, add_practice_rates
+    from kiap_analysis.present.charts import funnel as funnel_chart
+    from kiap_analysis.present.charts import practice_rates
     from kiap_analysis.stats import funnel
 
     rates = _practice_rates()
     prs = Presentation()
     slide = prs.slides.add_slide(prs.slide_layouts[6])
-    add_practice_rates(slide, (0, 0, Inches(5), Inches(4)), rates, 6.0)
+    bars = practice_rates.prepare(rates, offer="KOL", cluster_rate=6.0, strict=False, key=None)
+    practice_rates.add_native(slide, (0, 0, Inches(5), Inches(4)), bars)
     fit = funnel.FunnelFit("KOL", 6.0, funnel.overdispersion([], []))  # 2 practices: no overdispersion
-    add_funnel(slide, (Inches(5), 0, Inches(5), Inches(4)), rates.assign(funnel=""), fit)
+    points = funnel_chart.prepare(rates.assign(funnel=""), fit, strict=False, key=None)
+    funnel_chart.add_native(slide, (Inches(5), 0, Inches(5), Inches(4)), points)
     prs.save(tmp_path / "deck.pptx")
     found = clues_from_deck(tmp_path / "deck.pptx")
     bars = [c for c in found if c.size is None]
@@ -261,7 +264,8 @@ def test_strict_charts_read_as_bands(tmp_path):
     from pptx import Presentation
     from pptx.util import Inches
 
-    from kiap_analysis.present.native_charts import add_funnel, add_practice_rates
+    from kiap_analysis.present.charts import funnel as funnel_chart
+    from kiap_analysis.present.charts import practice_rates
     from kiap_analysis.stats import funnel
     from kiap_analysis.stats.analysis import publishable_rates
     from kiap_analysis.stats.disclosure import SizeBand
@@ -273,8 +277,10 @@ def test_strict_charts_read_as_bands(tmp_path):
     prs = Presentation()
     slide = prs.slides.add_slide(prs.slide_layouts[6])
     fit = funnel.fit_offers(table, metrics.CLUSTER)["KOL"]
-    add_practice_rates(slide, (0, 0, Inches(5), Inches(4)), practices, fit.cluster_rate)
-    add_funnel(slide, (Inches(5), 0, Inches(5), Inches(4)), practices, fit)
+    bars = practice_rates.prepare(practices, offer="KOL", cluster_rate=fit.cluster_rate, strict=True, key=None)
+    practice_rates.add_native(slide, (0, 0, Inches(5), Inches(4)), bars)
+    funnel_chart.add_native(slide, (Inches(5), 0, Inches(5), Inches(4)),
+                            funnel_chart.prepare(practices, fit, strict=True, key=None))
     prs.save(tmp_path / "deck.pptx")
     found = clues_from_deck(tmp_path / "deck.pptx")
     points = sorted((c.letter, c.rate, c.decimals, c.size) for c in found if c.size is not None)

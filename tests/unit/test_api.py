@@ -17,7 +17,7 @@ from pptx import Presentation
 import kiap_analysis
 from kiap_analysis.core.errors import KiapError
 from kiap_analysis.run import api
-from kiap_analysis.run.notebook import RATE_TABLE_COLUMNS
+from kiap_analysis.stats.published import RATE_TABLE_COLUMNS
 
 from conftest import TINY_ORDER, TINY_SPEC, demo_environment, write
 
@@ -152,7 +152,7 @@ def test_deck_with_a_name_is_not_written(tiny, tmp_path):
         tiny.build_deck(tmp_path / "deck.pptx")
     assert "respondent" in str(caught.value) and "Anna" not in str(caught.value)
     assert not (tmp_path / "deck.pptx").exists()
-    private = Path(tiny._run.paths.private)
+    private = Path(tiny._paths.private)
     assert not list(private.glob("export-*"))  # the staging folder is gone
 
 

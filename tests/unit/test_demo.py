@@ -6,7 +6,7 @@ import pytest
 
 from kiap_analysis.cli.demo import write_demo
 from kiap_analysis.core.orders import load_orders
-from kiap_analysis.stats.analysis import analyse_order
+from kiap_analysis.run.pipeline import analyse_order
 
 
 def _digest(folder):

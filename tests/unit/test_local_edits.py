@@ -6,7 +6,7 @@ from pptx import Presentation
 from kiap_analysis.present.content import build_content
 from kiap_analysis.present.deck import write_deck
 from kiap_analysis.present.report import step_html
-from kiap_analysis.stats.analysis import analyse_order
+from kiap_analysis.run.pipeline import analyse_order
 
 from conftest import write
 

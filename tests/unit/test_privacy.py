@@ -142,12 +142,12 @@ def test_chart_workbooks_in_the_deck_hold_no_formulas():
     from pptx import Presentation
     from pptx.util import Inches
 
-    from kiap_analysis.present.native_charts import add_offer_rates
+    from kiap_analysis.present.charts import offer_rates
 
     overview = pd.DataFrame({"offer": ["=HYPERLINK(\"http://x\")", "KOL"], "rate_per_1000": [2.0, 3.0],
                              "ci_low": [1.0, 2.0], "ci_high": [3.0, 4.0], "is_rate_computed": [True, True]})
     slide = Presentation().slides.add_slide(Presentation().slide_layouts[6])
-    frame = add_offer_rates(slide, (0, 0, Inches(8), Inches(5)), overview)[0]
+    frame = offer_rates.add_native(slide, (0, 0, Inches(8), Inches(5)), offer_rates.prepare(overview, key="o"))[0]
     book = load_workbook(io.BytesIO(frame.chart.part.chart_workbook.xlsx_part.blob))
     cells = [c for row in book.active.iter_rows() for c in row if c.value is not None]
     assert "'=HYPERLINK(\"http://x\")" in [c.value for c in cells]

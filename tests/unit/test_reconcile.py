@@ -10,7 +10,7 @@ from kiap_analysis.clean import reconcile
 from kiap_analysis.cli.main import main
 from kiap_analysis.core.errors import KiapError
 from kiap_analysis.present.report import data_section_html
-from kiap_analysis.stats.analysis import analyse_order
+from kiap_analysis.run.pipeline import analyse_order
 
 import sx_export
 from conftest import TINY_SPEC, write

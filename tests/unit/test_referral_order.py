@@ -7,7 +7,7 @@ from kiap_analysis.core.config import ENV_KEY
 from kiap_analysis.core.errors import PseudonymKeyError
 from kiap_analysis.privacy.leakcheck import scan
 from kiap_analysis.run.notebook import OrderRun
-from kiap_analysis.stats.analysis import analyse_order
+from kiap_analysis.run.pipeline import analyse_order
 
 from conftest import write
 

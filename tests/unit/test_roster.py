@@ -7,7 +7,7 @@ from kiap_analysis.core.errors import OrdersFileError
 from kiap_analysis.core.orders import load_orders
 from kiap_analysis.ingest.roster import cluster_practices
 from kiap_analysis.run.fingerprint import fingerprint
-from kiap_analysis.stats.analysis import analyse_order
+from kiap_analysis.run.pipeline import analyse_order
 
 from conftest import TINY_SPEC, write
 

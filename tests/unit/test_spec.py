@@ -66,3 +66,25 @@ def test_spec_errors_name_the_place():
     with pytest.raises(SpecError, match=r"questions\[0\] \(q1\): unknown scale 'nope'"):
         parse_spec({"name": "x", "title": "X", "version": 1, "program": [],
                     "questions": [{"id": "q1", "text": "?", "type": "likert", "scale": "nope"}]}, "x.yaml")
+
+
+def test_a_malformed_added_question_names_its_place(catalogue):
+    spec = catalogue["akutfunktioner"]
+    cases = {
+        "type 'nope' is not one of single_choice, likert, likert_grid, multi_choice, free_text":
+            {"id": "x", "type": "nope", "text": "?", "block": "blok1"},
+        "a likert question needs 'scale' (a scale name under scales:, or a scale written out)":
+            {"id": "x", "type": "likert", "text": "?", "block": "blok1"},
+        "unknown key(s) 'blok' (known: id, text, type, short, block)":
+            {"id": "x", "type": "free_text", "text": "?", "blok": "blok1"},
+        "unknown scale 'nope' (known: kendskab, opfyldelse, kapacitet, kompetence, dialog, hyppighed)":
+            {"id": "x", "type": "likert", "scale": "nope", "text": "?", "block": "blok1"},
+    }
+    for message, question in cases.items():
+        with pytest.raises(SpecError) as caught:
+            apply_local_edits(spec, add=[{"id": "ok", "type": "free_text", "text": "!", "block": "blok1"}, question],
+                              source="order o")
+        assert str(caught.value) == f"order o: questions.add[1] (x): {message}"
+    with pytest.raises(SpecError) as caught:
+        apply_local_edits(spec, add=["x"], source="order o")
+    assert str(caught.value) == "order o: questions.add[0]: expected a mapping with id, text and type"

@@ -1,7 +1,7 @@
-"""Rendering chart functions to PNG bytes, once, for the report.
+"""Drawing charts: a block's charts as one PNG for the report, or one chart on an Axes.
 
-Figures are made with ``matplotlib.figure.Figure`` (not pyplot), so a notebook's inline
-backend never draws them a second time. Margins are measured from the tick labels,
+The report's figures are made with ``matplotlib.figure.Figure`` (not pyplot), so a notebook's
+inline backend never draws them a second time. Margins are measured from the tick labels,
 axis labels and legends with the font's metrics before the one and only drawing pass
 (constrained layout or ``bbox_inches="tight"`` would draw every figure twice).
 """
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import matplotlib
@@ -24,7 +25,8 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextToPath
 
-from kiap_analysis.present.charts import DONT_KNOW_LABEL, DONT_KNOW_PANEL, STYLE
+from kiap_analysis.present.charts._style import SIDE_PANEL, SIDE_PANEL_LABEL, STYLE
+from kiap_analysis.present.charts.registry import Chart, alt_text, get
 
 DPI = 110
 PAD_IN = 0.12  # around the figure's edge
@@ -88,10 +90,10 @@ def _needs(ax: Axes) -> dict[str, float]:
         columns = max(1, getattr(legend, "_ncols", 1))
         rows = math.ceil(len(texts) / columns)
         top += rows * legend.get_texts()[0].get_fontsize() * 1.6 / 72 + 0.1
-    for child in ax.child_axes:  # the 'Ved ikke' panel to the right of a Likert chart
-        if child.get_label() != DONT_KNOW_LABEL:
+    for child in ax.child_axes:  # a panel right of the chart (a Likert chart's 'Ved ikke')
+        if child.get_label() != SIDE_PANEL_LABEL:
             continue
-        x0, _, panel_width, _ = DONT_KNOW_PANEL
+        x0, _, panel_width, _ = SIDE_PANEL
         share = x0 + panel_width - 1.0  # of the axes' width, which is not known yet: assume 75 %
         extra = share * 0.75 * ax.figure.get_figwidth()
         right = max(right, extra + 0.45)  # its value labels sit right of the bars
@@ -115,17 +117,14 @@ def _fit(figure: Figure, axes: list[Axes]) -> None:
                            bottom=bottom / height, wspace=gap / panel if len(axes) > 1 else 0.2)
 
 
-def render(draw: Callable[..., object], alt: str, size: tuple[float, float] = (11.0, 5.0),
+def render(draw: Callable[[list[Axes]], object], alt: str, size: tuple[float, float] = (11.0, 5.0),
            panels: int = 1) -> RenderedFigure:
-    """Draw into a fresh figure and return it as PNG.
-
-    ``draw`` gets one Axes, or a list of ``panels`` Axes side by side.
-    """
+    """Draw into a fresh figure and return it as PNG: ``draw`` gets ``panels`` Axes side by side."""
     with plt.rc_context(STYLE):
         figure = Figure(figsize=size, dpi=DPI)
         FigureCanvasAgg(figure)
         axes = [figure.add_subplot(1, panels, i + 1) for i in range(panels)]
-        draw(axes[0] if panels == 1 else axes)
+        draw(axes)
         _fit(figure, axes)
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None},
@@ -134,3 +133,41 @@ def render(draw: Callable[..., object], alt: str, size: tuple[float, float] = (1
     width = int.from_bytes(data[16:20], "big")
     height = int.from_bytes(data[20:24], "big")
     return RenderedFigure(data, alt, width, height)
+
+
+def figure(charts: Sequence[Chart]) -> RenderedFigure:
+    """A block's picture: its charts side by side at their kinds' sizes, with the block's alt text."""
+    kinds = [get(chart.kind) for chart in charts]
+    sizes = [kind.figure_size(chart) for kind, chart in zip(kinds, charts, strict=True)]
+
+    def draw(axes: list[Axes]) -> None:
+        for kind, chart, ax in zip(kinds, charts, axes, strict=True):
+            kind.draw(chart, ax=ax)
+
+    return render(draw, alt_text(charts), (sum(w for w, _ in sizes), max(h for _, h in sizes)), len(charts))
+
+
+def draw(chart: Chart, ax: Axes | None = None) -> Axes:
+    """One chart in the report's style; without ``ax`` on a pyplot figure of its kind's size
+    (shown inline in a notebook). Returns the Axes."""
+    kind = get(chart.kind)
+    with plt.rc_context(STYLE):
+        if ax is None:
+            _, ax = plt.subplots(figsize=kind.figure_size(chart))
+        return kind.draw(chart, ax=ax)
+
+
+def notebook_backend() -> None:
+    """Give charts back to the notebook: importing this module selects Agg for the report's
+    PNGs, which would stop a Jupyter kernel (it sets $MPLBACKEND) from showing pyplot figures
+    inline. Any other backend the analyst chose is left alone."""
+    wanted = os.environ.get("MPLBACKEND", "")
+    if "inline" not in wanted or matplotlib.get_backend().lower() != "agg":
+        return
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is not None:
+        shell.enable_matplotlib("inline")  # the backend and the hook that shows figures after each cell
+    else:
+        plt.switch_backend(wanted)
