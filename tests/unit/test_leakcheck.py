@@ -120,3 +120,17 @@ def test_time_stamps_digests_pictures_and_chart_numbers_are_no_hits(tmp_path, mo
                                      "<p>I høj grad: 45 %, henvisninger per 1.000, 1.1.2025-31.12.2025</p></div>")
     _deck_with_chart(out / "deck.pptx", ["2025", "2026", "Ved ikke", "Uden for 99,8 %"], [12, 34, 56, 78])
     assert scan(out, {"ydernummer": ["096711"]}, watchlist=watch) == []
+
+
+def test_a_run_id_never_reads_as_an_identifier(monkeypatch):
+    """The run id sits in the notebook's paths; with a hex random part and a 4-digit pid,
+    '-1234-5678ab' read as a phone number and failed every order of the run (seen: 1 run in 16)."""
+    from kiap_analysis.core.identifiers import Watchlist
+    from kiap_analysis.run import batch
+
+    watchlist = Watchlist()
+    for pid in (123, 1234, 4321, 12345, 99999):
+        monkeypatch.setattr(batch.os, "getpid", lambda pid=pid: pid)
+        for _ in range(400):
+            run_id = batch.new_run_id()
+            assert watchlist.find(f"/srv/kiap/data/private/staging/{run_id}/notebook.ipynb") == [], run_id
