@@ -159,10 +159,25 @@ def read_text_table(path: Path, label: str) -> RawTable:
         raise InputError(Problem(label, f"cannot split the file into cells ({exc}): usually a quotation mark "
                                  "that opens a cell and is never closed",
                                  "check the file for a stray quotation mark (\"), or export it again as CSV")) from exc
+    _check_quotes(decoded.text, rows, delimiter, label)
     table = RawTable(pd.DataFrame(rows, dtype=object), label, encoding=decoded.encoding,
                      delimiter=delimiter)
     check_mojibake(table)
     return table
+
+
+def _check_quotes(text: str, rows: list[list[str]], delimiter: str, label: str) -> None:
+    """Rows lost in one cell by a stray quotation mark are an error, not a shorter table."""
+    fix = ("find the stray quotation mark (\") that opens the cell and remove it, or close it; or export the "
+           "file again as CSV")
+    if textfile.ends_inside_quotes(text, delimiter):
+        raise InputError(Problem(label, "a quotation mark opens a cell and is never closed: every row after it "
+                                 "would be read as that one cell", fix))
+    swallowed = textfile.swallowed_rows(rows, delimiter)
+    if swallowed:
+        index, count = swallowed
+        raise InputError(Problem(label, f"a cell holds {count} lines that look like rows of their own: a quotation "
+                                 "mark opens the cell and is closed only rows later", fix, row=index + 1))
 
 
 def check_mojibake(table: RawTable) -> None:

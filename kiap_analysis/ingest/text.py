@@ -96,3 +96,39 @@ def parse_rows(text: str, delimiter: str) -> list[list[str]]:
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     width = max((len(r) for r in rows), default=0)
     return [r + [""] * (width - len(r)) for r in rows]
+
+
+def ends_inside_quotes(text: str, delimiter: str) -> bool:
+    """Whether the text ends inside a quoted cell: a quotation mark that opens a cell and is never
+    closed, so the csv module reads every row after it into that one cell."""
+    if '"' not in text:
+        return False
+    try:
+        for _ in csv.reader(io.StringIO(text.replace("\r\n", "\n").replace("\r", "\n")), delimiter=delimiter,
+                            strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
+
+
+def swallowed_rows(rows: list[list[str]], delimiter: str) -> tuple[int, int] | None:
+    """The first row with a cell whose extra lines look like rows of their own: (row index, how
+    many such lines), or None. A stray quotation mark that is closed much later makes the rows in
+    between one cell; a real multi-line answer rarely has lines with exactly a row's number of cells.
+    Tables 5 or more cells wide: one such line is enough; 3-4 wide: two (a line of free text may
+    hold two semicolons); 2 wide: never (one delimiter in free text would do)."""
+    width = max((len(r) for r in rows), default=0)
+    if width < 3:
+        return None
+    enough = 1 if width >= 5 else 2
+    for index, row in enumerate(rows):
+        for cell in row:
+            if "\n" not in cell:
+                continue
+            lines = cell.split("\n")[1:]
+            like_rows = sum(1 for line in lines if len(line.split(delimiter)) == width)
+            if like_rows >= enough:
+                return index, like_rows
+    return None
+
