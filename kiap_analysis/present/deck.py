@@ -236,7 +236,7 @@ class DeckBuilder:
         """Follow-ups open with what changed since the baseline meeting."""
         slide = self._slide("Tekst", CHANGES_TITLE)
         self._fill_body(slide, content.key_changes)
-        self._notes(slide, [f"Sammenligning med baseline ({content.baseline_label}). {CHANGES_METHOD}"])
+        self._notes(slide, [f"Sammenligning med basismålingen ({content.baseline_label}). {CHANGES_METHOD}"])
 
     def closing_slide(self, content: Content) -> None:
         """The agreements slide for the next step ends every deck."""
