@@ -251,7 +251,7 @@ def _offer_block(result: ReferralResult, offer: str, fit: FunnelFit | None) -> B
              charts.get("funnel").prepare(practices, fit, strict=strict,
                                           key=f"funnel_{offer}" if fit is not None else None)]
     return _chart_block(key, f"{offer}: henvisninger pr. 1.000 tilmeldte patienter",
-                        "Antal henvisninger pr. 1.000 tilknyttede patienter for klyngens praksis, pseudonymiseret",
+                        "Antal henvisninger pr. 1.000 tilmeldte patienter for klyngens praksis, pseudonymiseret",
                         _total_text(rows), shown, table=rows)
 
 
