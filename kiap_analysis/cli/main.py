@@ -8,6 +8,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from kiap_analysis.core import messages_da as da
 from kiap_analysis.core.config import Paths
 from kiap_analysis.core.errors import KiapError, OrdersFileError, SpecError
 from kiap_analysis.core.manifest import Status
@@ -27,7 +28,7 @@ def _run(orders: Path, out: Path | None, only: list[str] | None = None, force: b
         report = run_orders(orders, paths, only=only, force=force, workers=workers,
                             timeout=timeout or DEFAULT_TIMEOUT_S, wait=wait)
     except KiapError as exc:  # the orders file is unusable, or another run holds the folders
-        print(f"kiap: {exc}", file=sys.stderr)
+        print(f"kiap: {da.danish_text(str(exc))}", file=sys.stderr)
         return EXIT_UNUSABLE
     print()
     print(summary_table(report.outcomes))
@@ -35,7 +36,7 @@ def _run(orders: Path, out: Path | None, only: list[str] | None = None, force: b
     line = f"{count[Status.OK]} færdige, {count[Status.SKIPPED]} uændrede, {count[Status.FAILED]} fejlet"
     if report.interrupted:
         line += f", {count[Status.INTERRUPTED]} afbrudt, {count[Status.NOT_RUN]} ikke kørt"
-    print(f"\n{line} ({report.seconds:.0f} s, {report.workers} worker(s)).")
+    print(f"\n{line} ({da.seconds(report.seconds)}, {da.count(report.workers, 'proces', 'processer')}).")
     print(f"Oversigt: {(paths.reports / 'index.html').resolve()}")
     if report.interrupted:
         print(f"Afbrudt af {SIGNAL_NAMES.get(report.interrupted, signal.Signals(report.interrupted).name)}: "

@@ -197,12 +197,12 @@ def read_plain_table(
             row=rows[0] - 1, column=column_letter(pos), severity="warning"))
 
     responses = build_responses(records, spec)
-    form = "plain table"
+    form = "almindelig tabel"
     if table.encoding:
         delimiter = {"\t": "tab"}.get(table.delimiter or "", table.delimiter)
         form += f" (CSV, {table.encoding}, '{delimiter}')"
     else:
-        form += f" (Excel, sheet '{table.sheet}')"
+        form += f" (Excel, ark '{table.sheet}')"
     return SurveyIngest(
         responses=responses, file=label, form=form, rows_read=len(records), warnings=warnings,
         unmapped_questions=unmapped, ignored_columns=ignored, personal_values=personal, link_keys=links,

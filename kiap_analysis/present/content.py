@@ -25,7 +25,7 @@ from kiap_analysis.stats.results import (
     RoundResult,
 )
 
-ROUND_NAMES = {"baseline": "Baseline", "follow-up": "Opfølgning"}
+ROUND_NAMES = {"baseline": "Basismåling", "follow-up": "Opfølgning"}
 
 
 @dataclass
@@ -251,7 +251,7 @@ def _offer_block(result: ReferralResult, offer: str, fit: FunnelFit | None) -> B
              charts.get("funnel").prepare(practices, fit, strict=strict,
                                           key=f"funnel_{offer}" if fit is not None else None)]
     return _chart_block(key, f"{offer}: henvisninger pr. 1.000 tilmeldte patienter",
-                        "Antal henvisninger pr. 1.000 tilknyttede patienter for klyngens praksis, pseudonymiseret",
+                        "Antal henvisninger pr. 1.000 tilmeldte patienter for klyngens praksis, pseudonymiseret",
                         _total_text(rows), shown, table=rows)
 
 
@@ -317,7 +317,7 @@ def key_changes(steps: list[StepContent], claims_made: int = 0) -> list[str]:
                 elif line.kind == change.INFO and block.key == "referrals_overview":
                     context.append(line.text)  # membership, periods of different lengths
     if not found:
-        found = ["Ingen sikre ændringer siden baseline i spørgeskemaet eller henvisningerne."]
+        found = ["Ingen sikre ændringer siden basismålingen i spørgeskemaet eller henvisningerne."]
     shown = KEY_CHANGES_SHOWN - len(context)
     if len(found) > shown:
         rest = len(found) - (shown - 1)

@@ -49,6 +49,15 @@ def pt(emu: int) -> float:
     return emu / 12700
 
 
+
+def reflection_title(block_title: str) -> str:
+    """'Blok 1: Kommunens tilbud' -> 'Refleksion over blok 1: Kommunens tilbud' (one colon, not
+    'Refleksion: Blok 1: ...'); a title without a colon -> 'Refleksion: <title>'."""
+    if ":" in block_title:
+        head, _, rest = block_title.partition(":")
+        return f"Refleksion over {head[:1].lower()}{head[1:]}:{rest}"
+    return f"Refleksion: {block_title}"
+
 class DeckBuilder:
     """Adds slides to a presentation opened from the template."""
 
@@ -228,7 +237,7 @@ class DeckBuilder:
             self._notes(slide, [block.question_text, f"Fritekstsvar, {block.base}."])
 
     def reflection_slide(self, step: StepContent) -> None:
-        slide = self._slide("Tekst", f"Refleksion: {step.step.title}")
+        slide = self._slide("Tekst", reflection_title(step.step.title))
         self._fill_body(slide, step.step.reflection)
         self._notes(slide, step.step.reflection)
 
@@ -236,7 +245,7 @@ class DeckBuilder:
         """Follow-ups open with what changed since the baseline meeting."""
         slide = self._slide("Tekst", CHANGES_TITLE)
         self._fill_body(slide, content.key_changes)
-        self._notes(slide, [f"Sammenligning med baseline ({content.baseline_label}). {CHANGES_METHOD}"])
+        self._notes(slide, [f"Sammenligning med basismålingen ({content.baseline_label}). {CHANGES_METHOD}"])
 
     def closing_slide(self, content: Content) -> None:
         """The agreements slide for the next step ends every deck."""

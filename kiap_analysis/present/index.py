@@ -9,7 +9,7 @@ import html
 from collections.abc import Callable
 from pathlib import Path
 
-from kiap_analysis.core import formatting as fmt
+from kiap_analysis.core import messages_da as da
 from kiap_analysis.core.fileio import write_text
 from kiap_analysis.core.manifest import MANIFEST_FILE, Manifest, ManifestError, Status, read_manifest
 
@@ -24,7 +24,7 @@ def read_manifests(reports: Path) -> list[Manifest]:
         try:
             manifests.append(read_manifest(path.parent))
         except ManifestError:
-            manifests.append(Manifest(path.parent.name, Status.FAILED, error=f"{MANIFEST_FILE} cannot be read"))
+            manifests.append(Manifest(path.parent.name, Status.FAILED, error=f"{MANIFEST_FILE} kan ikke læses"))
     return manifests
 
 
@@ -59,18 +59,19 @@ def index_html(manifests: list[Manifest], skipped: frozenset[str] | set[str] = f
         seconds = m.timings.get("seconds")
         detail = ""
         if status == Status.FAILED and m.error:
-            detail = f"<div class='error'>{html.escape(str(m.error))}</div>"
+            detail = f"<div class='error'>{html.escape(da.danish_text(m.error))}</div>"
         elif warnings:
-            items = "".join(f"<li>{html.escape(str(w))}</li>" for w in warnings)
-            detail = f"<details><summary>{len(warnings)} advarsler</summary><ul>{items}</ul></details>"
+            items = "".join(f"<li>{html.escape(da.danish_text(w))}</li>" for w in warnings)
+            counted = da.count(len(warnings), 'advarsel', 'advarsler')
+            detail = f"<details><summary>{counted}</summary><ul>{items}</ul></details>"
         package = m.package.get("name") or ""
         rows.append(
             f"<tr class='{html.escape(status.value)}'><td>{html.escape(m.order_id)}</td>"
             f"<td>{html.escape(str(m.cluster or ''))}</td>"
-            f"<td>{html.escape(str(package))}</td><td>{html.escape(str(m.round or ''))}</td>"
+            f"<td>{html.escape(str(package))}</td><td>{html.escape(da.round_name(m.round))}</td>"
             f"<td class='status'>{label}</td>"
             f"<td class='num'>{len(warnings)}</td>"
-            f"<td class='num'>{fmt.number(seconds, 1) + ' s' if seconds is not None else ''}</td>"
+            f"<td class='num'>{da.seconds(seconds) if seconds is not None else ''}</td>"
             f"<td>{_links(m) if status != Status.FAILED else _log_link(m)}{detail}</td></tr>")
     failed = sum(m.status == Status.FAILED for m in manifests)
     stamp = dt.datetime.now().strftime("%d.%m.%Y %H:%M")
@@ -87,7 +88,7 @@ tr.failed td.status {{ color: #8C3B00; font-weight: bold; }}
 a {{ color: #0B4F6C; }}
 </style></head>
 <body><h1>KiAP klyngepakker</h1>
-<p>{len(manifests)} ordrer, {failed} fejlet. Opdateret {stamp}.</p>
+<p>{da.count(len(manifests), 'ordre', 'ordrer')}, {failed} fejlet. Opdateret {stamp}.</p>
 <table><thead><tr><th>Ordre</th><th>Klynge</th><th>Pakke</th><th>Runde</th><th>Status</th>
 <th>Advarsler</th><th>Tid</th><th>Filer</th></tr></thead>
 <tbody>{''.join(rows)}</tbody></table></body></html>

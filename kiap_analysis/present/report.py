@@ -14,6 +14,7 @@ import pandas as pd
 from kiap_analysis.clean import reconcile
 from kiap_analysis.core import formatting as fmt
 from kiap_analysis.core.config import settings
+from kiap_analysis.core.messages_da import count, danish
 from kiap_analysis.present import charts
 from kiap_analysis.present.content import (
     AGREEMENTS_TITLE,
@@ -44,7 +45,7 @@ def title_html(content: Content) -> str:
     changes = ""
     if content.is_follow_up and content.key_changes:
         items = "".join(f"<li>{esc(line)}</li>" for line in content.key_changes)
-        changes = (f"<h2>Hvad har ændret sig?</h2><p>Sammenlignet med baseline ({esc(content.baseline_label)}). "
+        changes = (f"<h2>Hvad har ændret sig?</h2><p>Sammenlignet med basismålingen ({esc(content.baseline_label)}). "
                    f"{esc(CHANGES_METHOD)}</p><ul class='kiap-changes'>{items}</ul>")
     return (f"<h1>{esc(content.title)}</h1><p class='kiap-meta'>{' · '.join(map(esc, meta))}</p>"
             f"<p>Rapporten viser det samme som mødets præsentation, i programmets rækkefølge, "
@@ -244,7 +245,7 @@ def _drop_note(drop: reconcile.Drop, rec: reconcile.Reconciliation, redact) -> s
 def account_html(account: reconcile.Account, rec: reconcile.Reconciliation, redact) -> str:
     """One input's reconciliation: the chain of counts with each drop, its rule and rows."""
     title = reconcile.SOURCES[account.source][1]
-    files = ", ".join(f"{esc(redact(f))} ({fmt.number(n)} rækker)" for f, n in account.inputs)
+    files = ", ".join(f"{esc(redact(f))} ({count(n, 'række', 'rækker')})" for f, n in account.inputs)
     rows = []
     for i, stage in enumerate(account.stages):
         for drop in stage.drops:
@@ -311,7 +312,8 @@ def privacy_html(analysis: OrderAnalysis, risk=None) -> str:
         parts.append(f"<p>Streng tilstand: pr. praksis vises hverken antal henvisninger, konfidensintervaller eller "
                      f"forventede antal; raterne er afrundet til hele tal pr. 1.000, og praksis' størrelse vises kun "
                      f"som en størrelsesgruppe med mindst {settings().min_band_practices} af klyngens praksis "
-                     f"(grænser ved hele {fmt.number(settings().size_band_step)} tilmeldte, fastlagt ved baseline). "
+                     f"(grænser ved hele {fmt.number(settings().size_band_step)} tilmeldte, fastlagt ved "
+                     "basismålingen). "
                      "Tragtens markeringer følger af den afrundede rate og gruppen. Klyngens samlede tal vises som "
                      "i standardtilstand.</p>")
     else:
@@ -333,12 +335,12 @@ def data_section_html(analysis: OrderAnalysis, risk=None) -> str:
     parts = ["<h2>Om data</h2>"]
     parts.append(_round_data(analysis.current, f"Denne runde ({analysis.current.label})", analysis.published))
     if analysis.baseline is not None:
-        parts.append(_round_data(analysis.baseline, f"Baseline ({analysis.baseline.label}), "
+        parts.append(_round_data(analysis.baseline, f"Basismålingen ({analysis.baseline.label}), "
                                                     f"ordre {analysis.baseline.order.id}", analysis.published))
     warnings = analysis.warnings
     parts.append("<h3>Advarsler</h3>")
     if warnings:
-        items = "".join(f"<li class='kiap-warning'>{esc(w)}</li>" for w in warnings)
+        items = "".join(f"<li class='kiap-warning'>{esc(danish(w))}</li>" for w in warnings)
         parts.append(f"<ul>{items}</ul>")
     else:
         parts.append("<p>Ingen advarsler.</p>")
@@ -389,7 +391,7 @@ def _follow_up_methods(analysis: OrderAnalysis) -> str:
         return ""
     follow_up = analysis.change
     return (
-        f"<li>Opfølgning: spørgsmål sammenlignes med baseline efter spørgsmålsnummer; er formulering, "
+        f"<li>Opfølgning: spørgsmål sammenlignes med basismålingen efter spørgsmålsnummer; er formulering, "
         f"skala eller svarmuligheder ændret, vises runderne side om side uden vurdering.</li>"
         f"<li>En ændring vurderes kun, når begge runder har mindst {settings().min_change_base} svar: for "
         f"skalaspørgsmål andelen i de to højeste svarkategorier, for valgspørgsmål andelen pr. mulighed. "
@@ -402,7 +404,7 @@ def _follow_up_methods(analysis: OrderAnalysis) -> str:
         f"henvisningernes rateratioer) er justeret samlet med Holms metode (Holm 1979; R: p.adjust(p, 'holm')), "
         f"og en ændring nævnes kun, når den justerede p-værdi er under {fmt.number(settings().change_alpha, 2)}. "
         f"Tabellerne viser både den rå og den justerede p-værdi.</li>"
-        f"<li>Henvisninger: klyngens rateratio (opfølgning/baseline) pr. patient og dag, for alle praksis og "
+        f"<li>Henvisninger: klyngens rateratio (opfølgning/basismåling) pr. patient og dag, for alle praksis og "
         f"for de praksis, der er med i begge runder. Eksakt {fmt.percent(settings().confidence * 100)}"
         f"-konfidensinterval og p-værdi (betinget binomialfordeling, som R's poisson.test); er praksis "
         f"overspredte i en af runderne, skaleres variansen af rundens total med dens φ (kvasi-Poisson: "

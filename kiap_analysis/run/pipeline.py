@@ -32,6 +32,7 @@ from kiap_analysis.core.config import Paths, Settings
 from kiap_analysis.core.errors import InputError, KiapError, Problem
 from kiap_analysis.core.fileio import write_bytes, write_csv, write_text
 from kiap_analysis.core.identifiers import public_words, texts_of
+from kiap_analysis.core.messages_da import danish
 from kiap_analysis.core.orders import Order, OrdersFile, load_orders, resolve_spec
 from kiap_analysis.core.spec import PackageSpec
 from kiap_analysis.ingest.names import read_names
@@ -426,7 +427,7 @@ def publish(shown: Presentation, out: Path, paths: Paths) -> dict:
         "order_id": analysis.order.id,
         "package": {"name": analysis.spec.name, "version": analysis.spec.version},
         "code_version": __version__,
-        "warnings": [str(w) for w in analysis.warnings],
+        "warnings": [danish(w) for w in analysis.warnings],  # English: run.log
         "slides": slide_count(out / "deck.pptx"),
         "outputs": sorted(written),
         "disclosure": {"mode": analysis.order.disclosure, **(shown.risk.summary() if shown.risk else {})},

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
+from kiap_analysis.core import messages_da as da
 from kiap_analysis.core.manifest import Status
 
 LOUD = (Status.FAILED, Status.INTERRUPTED)  # shown in capitals: they need the analyst
@@ -63,9 +64,9 @@ class Progress:
             self.failed += 1
         if not self.tty:
             line = (f"[{self.finished_count}/{self.total}] {outcome.order_id}: {label(outcome.status)}"
-                    + (f" ({outcome.seconds:.1f} s)" if outcome.status != Status.SKIPPED else ""))
+                    + (f" ({da.seconds(outcome.seconds)})" if outcome.status != Status.SKIPPED else ""))
             if outcome.error:
-                line += f"\n    {outcome.error.splitlines()[0]}"
+                line += f"\n    {da.danish_text(outcome.error.splitlines()[0])}"
             self._write(line + "\n")
         self._render()
 
@@ -99,8 +100,8 @@ def summary_table(outcomes) -> str:
     rows = [("Ordre", "Status", "Tid", "Advarsler", "Fejl")]
     for o in outcomes:
         rows.append((o.order_id, label(o.status),
-                     f"{o.seconds:.1f} s" if o.status not in (Status.SKIPPED, Status.NOT_RUN) else "-",
+                     da.seconds(o.seconds) if o.status not in (Status.SKIPPED, Status.NOT_RUN) else "-",
                      str(len(o.warnings)),
-                     o.error.splitlines()[0][:70] if o.error else ""))
+                     da.danish_text(o.error.splitlines()[0])[:70] if o.error else ""))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)

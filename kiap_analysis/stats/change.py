@@ -380,7 +380,7 @@ def danish_differences(match: QuestionMatch) -> str:
 
 EXACT, OVERDISPERSED = "eksakt (betinget binomial)", "kvasi-Poisson (justeret for overspredning)"
 BOTH_ROUNDS = "Praksis med i begge runder"
-IN_BOTH, JOINED, LEFT = "i begge runder", "ny siden baseline", "ikke med i opfølgningen"
+IN_BOTH, JOINED, LEFT = "i begge runder", "ny siden basismålingen", "ikke med i opfølgningen"
 POISSON_LIMITS, ADJUSTED_LIMITS = "Poisson", "justeret for overspredning"
 
 

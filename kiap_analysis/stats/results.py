@@ -73,7 +73,7 @@ class RoundResult:
         """How charts name the round: its period ('2025'), else 'Baseline'/'Opfølgning'."""
         if self.order.period:
             return self.order.period.short_label()
-        return "Opfølgning" if self.order.is_follow_up else "Baseline"
+        return "Opfølgning" if self.order.is_follow_up else "Basismåling"
 
 
 @dataclass

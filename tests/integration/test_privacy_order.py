@@ -283,7 +283,7 @@ def test_identifiers_planted_everywhere_reach_no_published_file(everywhere, work
     assert [i["path"] for i in manifest["inputs"]][:2] == ["fil 1", "henvisninger.xlsx"]
     assert manifest["disclosure"]["mode"] == "standard"
     akut = html.unescape((workbook.reports / "everywhere-akut" / "report.html").read_text())
-    assert "plain table (Excel, sheet 'ark 1')" in akut
+    assert "almindelig tabel (Excel, ark 'ark 1')" in akut
     assert "[navn] henviser mest" in akut and "spørg [navn] om det" in akut
     assert "praksis [ydernummer] og [ydernummer] svarer hurtigt" in akut
     forebyg = html.unescape((workbook.reports / "everywhere-forebyg" / "report.html").read_text())

@@ -140,11 +140,11 @@ def test_the_index_reads_the_manifests(tmp_path):
     manifests = read_manifests(tmp_path)
     assert [(m.order_id, m.status, m.error) for m in manifests] == [
         ("a", Status.OK, None), ("b", Status.FAILED, "InputError: b.csv"),
-        ("c", Status.FAILED, "manifest.json cannot be read")]
+        ("c", Status.FAILED, "manifest.json kan ikke læses")]
     page = index_html(manifests, skipped={"a"})
     assert "<tr class='ok'><td>a</td><td>Klynge A</td>" in page
-    assert "<td class='status'>færdig (uændret)</td><td class='num'>1</td><td class='num'>2,5 s</td>" in page
-    assert "<tr class='failed'><td>b</td>" in page and "<div class='error'>InputError: b.csv</div>" in page
+    assert "<td class='status'>færdig (uændret)</td><td class='num'>1</td><td class='num'>2,5\u00a0s</td>" in page
+    assert "<tr class='failed'><td>b</td>" in page and "<div class='error'>Fejl i inddata: b.csv</div>" in page
     assert page.count("<td class='status'>fejlet</td>") == 2 and "3 ordrer, 2 fejlet." in page
 
 

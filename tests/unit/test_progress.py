@@ -14,7 +14,8 @@ def test_plain_lines_when_not_a_terminal():
     progress.finished(OrderOutcome("b", "ok", 2.04))
     progress.finished(OrderOutcome("c", "failed", 1.0, error="InputError: x.csv: bad\nmore detail"))
     assert stream.getvalue().splitlines() == [
-        "[1/3] a: uændret", "[2/3] b: færdig (2.0 s)", "[3/3] c: FEJLET (1.0 s)", "    InputError: x.csv: bad"]
+        "[1/3] a: uændret", "[2/3] b: færdig (2,0\u00a0s)", "[3/3] c: FEJLET (1,0\u00a0s)",
+        "    Fejl i inddata: x.csv: bad"]
     assert (progress.done, progress.failed, progress.skipped) == (1, 1, 1)
 
 
@@ -36,6 +37,6 @@ def test_summary_table():
                            OrderOutcome("aa-2026", "failed", 0.5, error="LeakError: deck.pptx: phone number")])
     assert table.splitlines() == [
         "Ordre      Status  Tid    Advarsler  Fejl",
-        "kool-2026  færdig  3.2 s  2",
-        "aa-2026    FEJLET  0.5 s  0          LeakError: deck.pptx: phone number",
+        "kool-2026  færdig  3,2\u00a0s  2",
+        "aa-2026    FEJLET  0,5\u00a0s  0          Mulige personoplysninger: deck.pptx: phone number",
     ]

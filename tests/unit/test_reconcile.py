@@ -49,7 +49,7 @@ def test_surveyxact_without_respondentid_validates_with_its_reconciliation(folde
     code, lines = validate(folder, order("sx", AKUT + "    survey: export\n"), capsys)
     assert code == 0
     assert lines[:8] == [
-        "[sx] reconciliation, this round (Baseline):",
+        "[sx] reconciliation, this round (Basismåling):",
         "  survey export (SurveyXact (CSV-filer, cp1252, ','); export/dataset.csv: 9 rows; "
         "export/structure.csv: 25 rows; export/labels.csv: 59 rows)",
         "      9 rows read (4 completed, 2 partial, 2 distributed, 1 dropped out)",
@@ -271,7 +271,7 @@ def test_the_report_shows_the_reconciliation(folder):
     assert ("<td>q1</td><td>Hvor enig er du?</td><td>4</td><td>2</td><td>1 (tekst i kolonne "
             "&#x27;q1&#x27;; datatab: se advarslerne, række 6)</td>") in html
     assert "Måske" not in html
-    assert "accepted by the order (accept_loss: duplicate_respondent: kendt dublet)" in html  # the warning
+    assert "accepteret i bestillingen (accept_loss: duplicate_respondent: kendt dublet)" in html  # the warning
 
 
 # ------------------------------------------------------------------ kiap run: the failing order, the manifest

@@ -33,7 +33,7 @@ def test_columns_by_id_with_flags(tmp_path, tiny_spec):
     warning = next(w for w in ingest.warnings if "match no answer" in w.message)
     assert warning.severity == "warning" and warning.column == "E" and warning.row == 5
     assert warning.message.startswith("1 answer(s) (text) in column 'q1'") and "Måske" not in str(warning)
-    assert ingest.form == "plain table (CSV, utf-8, ';')"
+    assert ingest.form == "almindelig tabel (CSV, utf-8, ';')"
 
 
 def test_columns_by_question_text_and_labels_in_one_cell(tmp_path, tiny_spec):
@@ -46,7 +46,7 @@ def test_columns_by_question_text_and_labels_in_one_cell(tmp_path, tiny_spec):
     path = write(tmp_path / "s.csv", text, encoding="cp1252")
     ingest = read_survey(path, tiny_spec)
     frame = ingest.responses
-    assert ingest.form == "plain table (CSV, cp1252, ',')"
+    assert ingest.form == "almindelig tabel (CSV, cp1252, ',')"
     assert frame["q1"].tolist() == ["Uenig", "Hverken eller"]
     assert frame["q2.tlf"].tolist() == [True, False]
     assert frame["q2.andet"].tolist() == [True, False]

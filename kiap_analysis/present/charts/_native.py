@@ -57,6 +57,9 @@ def rgb(colour: str) -> RGBColor:
 
 
 def style_chart(chart, legend: bool = False) -> None:
+    """Fonts, colours, the legend, the Danish locale; no automatic title (PowerPoint and
+    LibreOffice would put a one-series chart's name above it: 'Andel', 'Klyngen samlet')."""
+    chart.has_title = False
     chart.font.size = Pt(FONT_PT)
     chart.font.color.rgb = rgb(palette.TEXT)
     chart.has_legend = legend
@@ -70,6 +73,24 @@ def style_chart(chart, legend: bool = False) -> None:
         date1904 = space.find(qn("c:date1904"))
         space.remove(lang)
         space.insert(1 if date1904 is not None else 0, lang)
+
+
+def plot_layout(chart, x: float, y: float, w: float, h: float) -> None:
+    """The plot area's inner rectangle as fractions of the chart (a manual layout), so charts
+    side by side put their rows at the same heights."""
+    plot_area = chart._chartSpace.find(".//" + qn("c:plotArea"))
+    layout = plot_area.find(qn("c:layout"))
+    if layout is None:
+        layout = etree.Element(qn("c:layout"))
+        plot_area.insert(0, layout)
+    for child in list(layout):
+        layout.remove(child)
+    manual = etree.SubElement(layout, qn("c:manualLayout"))
+    etree.SubElement(manual, qn("c:layoutTarget"), val="inner")
+    etree.SubElement(manual, qn("c:xMode"), val="edge")
+    etree.SubElement(manual, qn("c:yMode"), val="edge")
+    for tag, value in (("c:x", x), ("c:y", y), ("c:w", w), ("c:h", h)):
+        etree.SubElement(manual, qn(tag), val=f"{value:.4f}")
 
 
 def gridlines(axis) -> None:

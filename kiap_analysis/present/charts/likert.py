@@ -180,6 +180,7 @@ def add_native(slide, box, chart: Chart) -> list:
     native.gridlines(value_axis)
     pptx_chart.category_axis.tick_label_position = TICKS.LOW
     pptx_chart.category_axis.format.line.color.rgb = native.rgb(palette.TEXT)
+    native.plot_layout(pptx_chart, 0.32, PLOT_Y, 0.66, PLOT_H)
     frames = [frame]
     if scale.dont_know:
         frames.append(_dont_know_chart(slide, (left + width - dk_width, top + legend_h, dk_width,
@@ -187,6 +188,9 @@ def add_native(slide, box, chart: Chart) -> list:
     _legend(slide, left, top, width, legend_h, [(n, c) for n, c in zip(levels, colours, strict=True)]
             + ([(scale.dont_know, palette.DONT_KNOW)] if scale.dont_know else []))
     return frames
+
+
+PLOT_Y, PLOT_H = 0.03, 0.82  # both charts' plot areas: the rows at the same heights
 
 
 def _dont_know_chart(slide, box, table, rows, label: str):
@@ -197,9 +201,7 @@ def _dont_know_chart(slide, box, table, rows, label: str):
     frame = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, left, top, width, height, data)
     chart = frame.chart
     native.style_chart(chart)
-    chart.has_title = True
-    chart.chart_title.text_frame.text = label
-    chart.chart_title.text_frame.paragraphs[0].font.size = Pt(native.FONT_PT)
+    # no title: the legend names it, and a title would push its rows off the scale's rows
     plot = chart.plots[0]
     plot.gap_width = 50
     plot.has_data_labels = True
@@ -208,10 +210,14 @@ def _dont_know_chart(slide, box, table, rows, label: str):
     plot.data_labels.position = XL_LABEL_POSITION.OUTSIDE_END
     native.fill(plot.series[0].format, palette.DONT_KNOW)
     native.series_labels(plot.series[0], native.PCT, palette.TEXT, XL_LABEL_POSITION.OUTSIDE_END)
+    for point_index, (item, rnd) in enumerate(rows):
+        if not _pct(table, item, rnd, label):  # no '0 %' floating without a bar
+            native.hide_label(plot.series[0].points[point_index])
     chart.category_axis.tick_label_position = TICKS.NONE
     chart.value_axis.minimum_scale, chart.value_axis.maximum_scale = 0, 100
     chart.value_axis.has_major_gridlines = False
     chart.value_axis.visible = False
+    native.plot_layout(chart, 0.02, PLOT_Y, 0.7, PLOT_H)  # the same rows as the scale's chart
     return frame
 
 
