@@ -20,7 +20,7 @@ from kiap_analysis.core.fileio import atomic_path, write_bytes, write_text
 from kiap_analysis.core.spec import PackageSpec, load_catalogue
 
 SEED = 20261123
-DEMO_VERSION = "3"
+DEMO_VERSION = "4"
 
 FREE_TEXT = {
     "akut": [
@@ -372,6 +372,9 @@ def write_demo(folder: Path) -> Path:
     table.loc[table.index[-1], "lokal1"] = ""
     _excel(folder / "aa" / "akut_2026.xlsx", {"Ark1": [list(table.columns), *table.values.tolist()]})
 
+    # What the baseline meeting agreed (docs/agreements.md): the follow-up opens with it.
+    write_text(folder / "fjord" / "aftaler_2025.yaml", DEMO_AGREEMENTS)
+
     orders = {"orders": [
         {"id": "fjord-2025-akut", "cluster": fjord.name, "municipality": fjord.municipality,
          "package": "akutfunktioner", "round": "baseline", "survey": "fjord/akut_2025.csv",
@@ -388,7 +391,7 @@ def write_demo(folder: Path) -> Path:
          "baseline": "fjord-2025-forebyg", "survey": "fjord/forebyg_2026_surveyxact",
          "invited": fjord.members, "referrals": "fjord/henvisninger_2026.csv",
          "listed_patients": "fjord/tilmeldte_2026.csv",
-         "period": {"start": "2026-01-01", "end": "2026-12-31"}},
+         "period": {"start": "2026-01-01", "end": "2026-12-31"}, "agreements": "fjord/aftaler_2025.yaml"},
         {"id": "aa-2026-forebyg", "cluster": aa.name, "municipality": aa.municipality,
          "package": "forebyggelse-rehabilitering", "round": "baseline",
          "survey": "aa/forebyg_2026_surveyxact.xlsx",
@@ -409,6 +412,20 @@ def write_demo(folder: Path) -> Path:
     write_text(orders_file, header + yaml.safe_dump(orders, allow_unicode=True, sort_keys=False))
     write_text(folder / ".demo-version", DEMO_VERSION + "\n")
     return orders_file
+
+
+DEMO_AGREEMENTS = """# Aftaler fra klyngemødet med kommunen (baseline 2025)
+agreements:
+  - what: Kommunen sender en opdateret oversigt over tilbuddene til alle praksis
+    who: Kommunen
+    by: 2025-04-01
+  - what: Henvisning til KOL-rehabilitering sendes som korrespondance i lægesystemet
+    who: Praksiskonsulenten
+    by: 2025-06-01
+  - what: Klyngen drøfter henvisningstallene igen på et klyngemøde
+    who: Klyngeformanden
+    by: 2025-10-01
+"""
 
 
 def ensure_demo(folder: Path) -> Path:
