@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 from kiap_analysis.core.config import Paths
-from kiap_analysis.core.errors import KiapError, OrdersFileError, SpecError
+from kiap_analysis.core.errors import InputError, KiapError, OrdersFileError, SpecError
 from kiap_analysis.core.manifest import Status
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
@@ -82,6 +82,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_archive(args: argparse.Namespace) -> int:
+    from kiap_analysis.run.archive import archive_order
+
+    try:
+        folder = archive_order(Path(args.orders), args.only, Paths.current(reports=args.out))
+    except OrdersFileError as exc:
+        print(f"kiap: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except InputError as exc:
+        print(f"kiap: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"Arkiveret: {folder}")
+    return EXIT_OK
+
+
 def _catalogue_dirs(folder: str | None) -> list[Path]:
     """The extra catalogue folder given with --catalogue (SpecError if it is not a folder)."""
     if not folder:
@@ -132,6 +147,11 @@ def parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check every input of an orders file, write nothing")
     validate.add_argument("orders", help="orders file (YAML)")
     validate.set_defaults(func=cmd_validate)
+    archive = sub.add_parser("archive", help="copy a finished order's raw inputs with their sha256 to the archive")
+    archive.add_argument("orders", help="orders file (YAML)")
+    archive.add_argument("--only", required=True, metavar="ID", help="the order to archive")
+    archive.add_argument("--out", help="reports folder its run was written to (default: reports/)")
+    archive.set_defaults(func=cmd_archive)
     packages = sub.add_parser("packages", help="list the package catalogue")
     packages.add_argument("--catalogue", help="a folder of extra package specs")
     packages.set_defaults(func=cmd_packages)
