@@ -18,6 +18,7 @@ import yaml
 
 from kiap_analysis.core.fileio import atomic_path, write_bytes, write_text
 from kiap_analysis.core.spec import PackageSpec, load_catalogue
+from kiap_analysis.present.questionnaire import STATUSES, structure_and_labels
 
 SEED = 20261123
 DEMO_VERSION = "4"
@@ -199,36 +200,8 @@ def surveyxact_tables(rows: list[dict], spec: PackageSpec, members: int) -> dict
     """The same answers as a SurveyXact export: dataset, structure and labels (codes, one 0/1
     column per multi-choice option, a statoverall block, non-respondents with 0 in the 0/1
     columns, 'Ved ikke' as code 9)."""
-    structure: list[list[object]] = [["questionName", "variableName", "questionType", "subType",
-                                      "questionText", "choiceValue", "choiceText"]]
-    labels: list[list[object]] = []
-    columns: list[tuple[str, str, object]] = []  # (variable, answer key, how to code it)
-    for n, question in enumerate(spec.questions, start=1):
-        if question.type in ("likert", "likert_grid", "single_choice"):
-            categories = list(question.categories)
-            codes = {label: (9 if question.scale and label == question.scale.dont_know else i + 1)
-                     for i, label in enumerate(categories)}
-            items = question.items or (None,)
-            for i, item in enumerate(items, start=1):
-                variable = f"s_{n}_{i}" if item else f"s_{n}"
-                text = f"{question.text} - {item.label}" if item else question.text
-                structure.append([variable, variable, "Closed", "Single", text, "", ""])
-                labels += [[variable, code, label] for label, code in codes.items()]
-                key = f"{question.id}.{item.id}" if item else question.id
-                columns.append((variable, key, codes))
-        elif question.type == "multi_choice":
-            for i, option in enumerate(question.options, start=1):
-                variable = f"s_{n}_{i}"
-                structure.append([f"s_{n}", variable, "Closed", "Multiple", question.text, i, option.label])
-                labels += [[variable, 0, "Ikke valgt"], [variable, 1, "Valgt"]]
-                columns.append((variable, question.id, option.label))
-        else:
-            structure.append([f"s_{n}", f"s_{n}", "Open", "String", question.text, "", ""])
-            columns.append((f"s_{n}", question.id, None))
-    statuses = ["Ny", "Distribueret", "Nogen svar", "Gennemført", "Frafaldet"]
-    for i, status in enumerate(statuses, start=1):
-        structure.append(["statoverall", f"stato_{i}", "Closed", "Multiple", "Samlet status", i, status])
-        labels += [[f"stato_{i}", 0, "Ikke valgt"], [f"stato_{i}", 1, "Valgt"]]
+    structure, labels, columns = structure_and_labels(spec)
+    statuses = list(STATUSES)
     dataset: list[list[object]] = [["respondentid", "email", *(c[0] for c in columns),
                                     *(f"stato_{i}" for i in range(1, 6))]]
     for row in rows:

@@ -82,6 +82,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_prepare(args: argparse.Namespace) -> int:
+    from kiap_analysis.run.prepare import prepare_orders
+
+    try:
+        results = prepare_orders(Path(args.orders), Paths.current(reports=args.out), args.only)
+    except OrdersFileError as exc:
+        print(f"kiap: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    for result in results:
+        for problem in result.problems:
+            print(f"{result.order_id}: {problem}")
+        for path in result.written:
+            print(f"{result.order_id}: {path}")
+    return EXIT_FAILED if any(r.problems for r in results) else EXIT_OK
+
+
 def cmd_archive(args: argparse.Namespace) -> int:
     from kiap_analysis.run.archive import archive_order
 
@@ -147,6 +163,11 @@ def parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check every input of an orders file, write nothing")
     validate.add_argument("orders", help="orders file (YAML)")
     validate.set_defaults(func=cmd_validate)
+    prepare = sub.add_parser("prepare", help="write each order's questionnaire and data request (not published)")
+    prepare.add_argument("orders", help="orders file (YAML)")
+    prepare.add_argument("--only", action="append", metavar="ID", help="prepare only this order (repeatable)")
+    prepare.add_argument("--out", help="reports folder; prepared/ is written beside it (default: reports/)")
+    prepare.set_defaults(func=cmd_prepare)
     archive = sub.add_parser("archive", help="copy a finished order's raw inputs with their sha256 to the archive")
     archive.add_argument("orders", help="orders file (YAML)")
     archive.add_argument("--only", required=True, metavar="ID", help="the order to archive")

@@ -9,6 +9,7 @@ import json
 
 import pandas as pd
 import pytest
+from test_agreements import ORDERS, SURVEY
 
 from kiap_analysis.cli.main import main
 from kiap_analysis.core.errors import InputError
@@ -20,7 +21,6 @@ from kiap_analysis.run.execute import _inputs
 from kiap_analysis.run.notebook import OrderRun
 
 from conftest import TINY_SPEC, write
-from test_agreements import ORDERS, SURVEY
 
 FOLLOW_UP_SURVEY = SURVEY.replace("2;Bent Testesen;Gennemført;Uenig", "2;Bent Testesen;Gennemført;Enig")
 DAY = dt.date(2026, 2, 3)
@@ -40,7 +40,7 @@ def _finished(workbook, order_id):
 
 
 def test_an_unfinished_order_is_not_archived(orders, workbook):
-    with pytest.raises(InputError, match="order base has no successful run in .*Fix: run it first: kiap run"):
+    with pytest.raises(InputError, match=r"order base has no successful run in .*Fix: run it first: kiap run"):
         archive_order(orders, "base", workbook)
 
 
