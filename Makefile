@@ -29,6 +29,7 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/kiap demo
+	$(BIN)/kiap prepare data/raw/demo/orders.yaml
 
 # JupyterLab on the exploratory notebooks (kernel kiap-workbook); they read the demo data.
 lab: $(STAMP)

@@ -18,9 +18,10 @@ import yaml
 
 from kiap_analysis.core.fileio import atomic_path, write_bytes, write_text
 from kiap_analysis.core.spec import PackageSpec, load_catalogue
+from kiap_analysis.present.questionnaire import STATUSES, structure_and_labels
 
 SEED = 20261123
-DEMO_VERSION = "3"
+DEMO_VERSION = "4"
 
 FREE_TEXT = {
     "akut": [
@@ -199,36 +200,8 @@ def surveyxact_tables(rows: list[dict], spec: PackageSpec, members: int) -> dict
     """The same answers as a SurveyXact export: dataset, structure and labels (codes, one 0/1
     column per multi-choice option, a statoverall block, non-respondents with 0 in the 0/1
     columns, 'Ved ikke' as code 9)."""
-    structure: list[list[object]] = [["questionName", "variableName", "questionType", "subType",
-                                      "questionText", "choiceValue", "choiceText"]]
-    labels: list[list[object]] = []
-    columns: list[tuple[str, str, object]] = []  # (variable, answer key, how to code it)
-    for n, question in enumerate(spec.questions, start=1):
-        if question.type in ("likert", "likert_grid", "single_choice"):
-            categories = list(question.categories)
-            codes = {label: (9 if question.scale and label == question.scale.dont_know else i + 1)
-                     for i, label in enumerate(categories)}
-            items = question.items or (None,)
-            for i, item in enumerate(items, start=1):
-                variable = f"s_{n}_{i}" if item else f"s_{n}"
-                text = f"{question.text} - {item.label}" if item else question.text
-                structure.append([variable, variable, "Closed", "Single", text, "", ""])
-                labels += [[variable, code, label] for label, code in codes.items()]
-                key = f"{question.id}.{item.id}" if item else question.id
-                columns.append((variable, key, codes))
-        elif question.type == "multi_choice":
-            for i, option in enumerate(question.options, start=1):
-                variable = f"s_{n}_{i}"
-                structure.append([f"s_{n}", variable, "Closed", "Multiple", question.text, i, option.label])
-                labels += [[variable, 0, "Ikke valgt"], [variable, 1, "Valgt"]]
-                columns.append((variable, question.id, option.label))
-        else:
-            structure.append([f"s_{n}", f"s_{n}", "Open", "String", question.text, "", ""])
-            columns.append((f"s_{n}", question.id, None))
-    statuses = ["Ny", "Distribueret", "Nogen svar", "Gennemført", "Frafaldet"]
-    for i, status in enumerate(statuses, start=1):
-        structure.append(["statoverall", f"stato_{i}", "Closed", "Multiple", "Samlet status", i, status])
-        labels += [[f"stato_{i}", 0, "Ikke valgt"], [f"stato_{i}", 1, "Valgt"]]
+    structure, labels, columns = structure_and_labels(spec)
+    statuses = list(STATUSES)
     dataset: list[list[object]] = [["respondentid", "email", *(c[0] for c in columns),
                                     *(f"stato_{i}" for i in range(1, 6))]]
     for row in rows:
@@ -372,6 +345,9 @@ def write_demo(folder: Path) -> Path:
     table.loc[table.index[-1], "lokal1"] = ""
     _excel(folder / "aa" / "akut_2026.xlsx", {"Ark1": [list(table.columns), *table.values.tolist()]})
 
+    # What the baseline meeting agreed (docs/agreements.md): the follow-up opens with it.
+    write_text(folder / "fjord" / "aftaler_2025.yaml", DEMO_AGREEMENTS)
+
     orders = {"orders": [
         {"id": "fjord-2025-akut", "cluster": fjord.name, "municipality": fjord.municipality,
          "package": "akutfunktioner", "round": "baseline", "survey": "fjord/akut_2025.csv",
@@ -388,7 +364,7 @@ def write_demo(folder: Path) -> Path:
          "baseline": "fjord-2025-forebyg", "survey": "fjord/forebyg_2026_surveyxact",
          "invited": fjord.members, "referrals": "fjord/henvisninger_2026.csv",
          "listed_patients": "fjord/tilmeldte_2026.csv",
-         "period": {"start": "2026-01-01", "end": "2026-12-31"}},
+         "period": {"start": "2026-01-01", "end": "2026-12-31"}, "agreements": "fjord/aftaler_2025.yaml"},
         {"id": "aa-2026-forebyg", "cluster": aa.name, "municipality": aa.municipality,
          "package": "forebyggelse-rehabilitering", "round": "baseline",
          "survey": "aa/forebyg_2026_surveyxact.xlsx",
@@ -409,6 +385,20 @@ def write_demo(folder: Path) -> Path:
     write_text(orders_file, header + yaml.safe_dump(orders, allow_unicode=True, sort_keys=False))
     write_text(folder / ".demo-version", DEMO_VERSION + "\n")
     return orders_file
+
+
+DEMO_AGREEMENTS = """# Aftaler fra klyngemødet med kommunen (baseline 2025)
+agreements:
+  - what: Kommunen sender en opdateret oversigt over tilbuddene til alle praksis
+    who: Kommunen
+    by: 2025-04-01
+  - what: Henvisning til KOL-rehabilitering sendes som korrespondance i lægesystemet
+    who: Praksiskonsulenten
+    by: 2025-06-01
+  - what: Klyngen drøfter henvisningstallene igen på et klyngemøde
+    who: Klyngeformanden
+    by: 2025-10-01
+"""
 
 
 def ensure_demo(folder: Path) -> Path:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from kiap_analysis.core import messages_da as da
 from kiap_analysis.core.config import Paths
-from kiap_analysis.core.errors import KiapError, OrdersFileError, SpecError
+from kiap_analysis.core.errors import InputError, KiapError, OrdersFileError, SpecError
 from kiap_analysis.core.manifest import Status
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
@@ -83,6 +83,37 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_prepare(args: argparse.Namespace) -> int:
+    from kiap_analysis.run.prepare import prepare_orders
+
+    try:
+        results = prepare_orders(Path(args.orders), Paths.current(reports=args.out), args.only)
+    except OrdersFileError as exc:
+        print(f"kiap: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    for result in results:
+        for problem in result.problems:
+            print(f"{result.order_id}: {problem}")
+        for path in result.written:
+            print(f"{result.order_id}: {path}")
+    return EXIT_FAILED if any(r.problems for r in results) else EXIT_OK
+
+
+def cmd_archive(args: argparse.Namespace) -> int:
+    from kiap_analysis.run.archive import archive_order
+
+    try:
+        folder = archive_order(Path(args.orders), args.only, Paths.current(reports=args.out))
+    except OrdersFileError as exc:
+        print(f"kiap: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except InputError as exc:
+        print(f"kiap: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"Arkiveret: {folder}")
+    return EXIT_OK
+
+
 def _catalogue_dirs(folder: str | None) -> list[Path]:
     """The extra catalogue folder given with --catalogue (SpecError if it is not a folder)."""
     if not folder:
@@ -133,6 +164,16 @@ def parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check every input of an orders file, write nothing")
     validate.add_argument("orders", help="orders file (YAML)")
     validate.set_defaults(func=cmd_validate)
+    prepare = sub.add_parser("prepare", help="write each order's questionnaire and data request (not published)")
+    prepare.add_argument("orders", help="orders file (YAML)")
+    prepare.add_argument("--only", action="append", metavar="ID", help="prepare only this order (repeatable)")
+    prepare.add_argument("--out", help="reports folder; prepared/ is written beside it (default: reports/)")
+    prepare.set_defaults(func=cmd_prepare)
+    archive = sub.add_parser("archive", help="copy a finished order's raw inputs with their sha256 to the archive")
+    archive.add_argument("orders", help="orders file (YAML)")
+    archive.add_argument("--only", required=True, metavar="ID", help="the order to archive")
+    archive.add_argument("--out", help="reports folder its run was written to (default: reports/)")
+    archive.set_defaults(func=cmd_archive)
     packages = sub.add_parser("packages", help="list the package catalogue")
     packages.add_argument("--catalogue", help="a folder of extra package specs")
     packages.set_defaults(func=cmd_packages)

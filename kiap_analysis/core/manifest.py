@@ -48,11 +48,14 @@ _LABELS = {Status.OK: "færdig", Status.FAILED: "fejlet", Status.SKIPPED: "uænd
 
 
 class InputRecord(TypedDict):
-    """One input file of the order: its role, its published name, its sha256 (when readable)."""
+    """One input file of the order (or ``baseline.<role>``: its baseline's): its role, its
+    published name, its sha256 (when readable), where it came from (``original`` or
+    ``archive:<date>``)."""
 
     role: str
     path: str
     sha256: NotRequired[str]
+    source: NotRequired[str]
 
 
 class ManifestError(KiapError):

@@ -120,6 +120,7 @@ class OrderModel(_Closed):
     survey_language: Annotated[Literal[SURVEY_LANGUAGES] | None, BeforeValidator(_lower_text)] = None
     accept_loss: dict[Literal[LOSS_RULES], Name] | None = None  # data-loss rule -> why it is accepted
     disclosure: Annotated[Literal[DISCLOSURES] | None, BeforeValidator(_lower_text)] = None  # None: standard
+    agreements: Text = None  # what the (baseline) meeting agreed: a YAML file (docs/agreements.md)
 
 
 KNOWN_FIELDS = set(OrderModel.model_fields)
@@ -179,6 +180,7 @@ class Order:
     survey_language: str | None = None  # which SurveyXact files of several to read (da, en, de, no, sv)
     accept_loss: Mapping[str, str] = field(default_factory=dict)  # data-loss rule -> why it is accepted
     disclosure: str = "standard"  # standard | strict: what the referral figures publish (docs/privacy.md)
+    agreements: Path | None = None  # what the meeting agreed (what, who, by when): docs/agreements.md
 
     @property
     def is_strict(self) -> bool:
@@ -196,6 +198,7 @@ class Order:
             "listed_patients": self.listed_patients,
             "template": self.template,
             "names": self.names,
+            "agreements": self.agreements,
         }
         return {role: path for role, path in roles.items() if path is not None}
 
@@ -268,6 +271,7 @@ def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode) -> Any:
         return loader.construct_scalar(node)
 
 
+LineLoader = _LineLoader  # for the other YAML inputs that name lines in their messages (agreements)
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
@@ -415,6 +419,7 @@ def _parse_entry(item: Any, index: int, path: Path, base_dir: Path) -> OrderEntr
         survey_language=model.survey_language,
         accept_loss=dict(model.accept_loss or {}),
         disclosure=model.disclosure or "standard",
+        agreements=file("agreements"),
     )
     if order.package.endswith((".yaml", ".yml")):  # a spec file beside the orders file
         _, message, fix = _input_path(base_dir, order.package, path.name)

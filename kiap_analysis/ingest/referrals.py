@@ -29,6 +29,7 @@ from kiap_analysis.ingest.cells import (
     parse_date,
     parse_ydernummer,
 )
+from kiap_analysis.ingest.data_request import request_problems
 from kiap_analysis.ingest.tables import (
     RawTable,
     cell_text,
@@ -311,6 +312,8 @@ def read_referrals(path: Path, offers: Sequence[Offer], period: Period | None, l
                                               row=row_pos, column=column_name(pos)))
     if rows_read == 0:
         problems.append(no_rows_problem(table, header_row, "referral"))
+    edits = request_problems(path, label)  # a returned data request (kiap prepare): its layout as sent?
+    problems += [p for p in edits if p.severity == "error"]
     if problems and not collect:
         raise InputError(problems)
 
@@ -320,7 +323,8 @@ def read_referrals(path: Path, offers: Sequence[Offer], period: Period | None, l
     matched = raw_offers.map(lambda name: matcher.match(name) or name.strip())
     unknown = sorted({name for name in matched if name and not matcher.match(name)})
     wide = {header.strip(): pos for pos, header in columns.offers}
-    warnings = [_unknown_offer(table, name, first_seen.get(name), wide.get(name), header_row) for name in unknown]
+    warnings = [p for p in edits if p.severity == "warning"]
+    warnings += [_unknown_offer(table, name, first_seen.get(name), wide.get(name), header_row) for name in unknown]
     warnings += [table.problem(f"column '{name}' holds no counts and is not read",
                                "remove it, or make it one offer's counts", row=header_row,
                                severity="warning") for name in ignored_columns]

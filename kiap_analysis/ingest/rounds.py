@@ -7,9 +7,11 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from kiap_analysis.core.config import Paths
 from kiap_analysis.core.errors import InputError, Problem, display_path
 from kiap_analysis.core.orders import Order, OrdersFile, resolve_spec
 from kiap_analysis.core.spec import PackageSpec
+from kiap_analysis.ingest.archive import from_archive
 from kiap_analysis.ingest.referrals import ListedIngest, ReferralIngest, read_listed_patients, read_referrals
 
 
@@ -19,7 +21,8 @@ def label(path: Path, order: Order) -> str:
 
 
 def baseline_of(orders: OrdersFile, order: Order, spec: PackageSpec) -> tuple[Order, PackageSpec]:
-    """A follow-up's baseline order: of the same cluster and package, run before it."""
+    """A follow-up's baseline order: of the same cluster and package, run before it. Inputs
+    whose files are gone are read from the baseline's newest archive (``ingest.archive``)."""
     entry = next((e for e in orders.entries if e.id == order.baseline), None)
     if entry is None:
         raise InputError(Problem(str(orders.path), f"the baseline order '{order.baseline}' is not "
@@ -27,9 +30,13 @@ def baseline_of(orders: OrdersFile, order: Order, spec: PackageSpec) -> tuple[Or
                                  "file (its inputs archived), or correct 'baseline:'",
                                  line=order.line, column="baseline"))
     try:
-        baseline = orders.order(entry.id)
+        entry, _ = from_archive(entry, Paths.current().private)
     except InputError as exc:
         raise InputError([of_baseline(p, entry.id) for p in exc.problems]) from exc
+    if not entry.ok:
+        raise InputError([of_baseline(p, entry.id) for p in entry.problems])
+    assert entry.order is not None
+    baseline = entry.order
     baseline_spec = resolve_spec(baseline, orders)
     _check_baseline(order, spec, baseline, baseline_spec, str(orders.path))
     return baseline, baseline_spec

@@ -76,6 +76,7 @@ class Content:
     is_follow_up: bool
     baseline_label: str | None = None
     key_changes: list[str] = field(default_factory=list)  # follow-ups: 'Hvad har ændret sig?'
+    agreed: list[str] = field(default_factory=list)  # follow-ups: 'Det aftalte vi sidst' (what – who, by when)
 
     @property
     def footer(self) -> str:
@@ -280,6 +281,7 @@ def build_content(analysis: OrderAnalysis) -> Content:
         is_follow_up=order.is_follow_up,
         baseline_label=baseline.label if baseline else None,
         key_changes=key_changes(steps, analysis.change.claims) if analysis.change is not None else [],
+        agreed=[a.text() for a in analysis.agreements],
     )
 
 
@@ -289,6 +291,7 @@ CHANGES_METHOD = ("En ændring nævnes kun, når begge runder har nok svar og fo
                   "test efter justering for, at præsentationen tester mange ting på én gang; ellers står der, "
                   "at der er for få svar til at vurdere en ændring. Placeringer i tragten er ikke tests af ændring.")
 AGREEMENTS_TITLE = "Aftaler og næste skridt"
+AGREED_TITLE = "Det aftalte vi sidst"
 
 
 def agreement_points(content: Content) -> list[str]:

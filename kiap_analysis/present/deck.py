@@ -21,6 +21,7 @@ from kiap_analysis.core.errors import InputError, Problem
 from kiap_analysis.core.fileio import atomic_path
 from kiap_analysis.present import charts, palette, textfit
 from kiap_analysis.present.content import (
+    AGREED_TITLE,
     AGREEMENTS_TITLE,
     CHANGES_METHOD,
     CHANGES_TITLE,
@@ -247,6 +248,12 @@ class DeckBuilder:
         self._fill_body(slide, content.key_changes)
         self._notes(slide, [f"Sammenligning med basismålingen ({content.baseline_label}). {CHANGES_METHOD}"])
 
+    def agreed_slide(self, content: Content) -> None:
+        """Follow-ups open with what the last meeting agreed, each with its owner."""
+        slide = self._slide("Tekst", AGREED_TITLE)
+        self._fill_body(slide, content.agreed, bullets=True)
+        self._notes(slide, ["Aftalerne fra sidste møde: hvad er der sket siden?"])
+
     def closing_slide(self, content: Content) -> None:
         """The agreements slide for the next step ends every deck."""
         slide = self._slide("Afslutning", AGREEMENTS_TITLE)
@@ -254,6 +261,8 @@ class DeckBuilder:
 
     def build(self, content: Content):
         self.title_slide(content)
+        if content.is_follow_up and content.agreed:
+            self.agreed_slide(content)
         if content.is_follow_up and content.key_changes:
             self.changes_slide(content)
         self.program_slide(content)

@@ -17,6 +17,7 @@ from kiap_analysis.core.config import settings
 from kiap_analysis.core.messages_da import count, danish
 from kiap_analysis.present import charts
 from kiap_analysis.present.content import (
+    AGREED_TITLE,
     AGREEMENTS_TITLE,
     CHANGES_METHOD,
     Block,
@@ -43,9 +44,12 @@ def title_html(content: Content) -> str:
         f"<li>{esc(s.step.title)}{f' ({s.step.minutes} min.)' if s.step.minutes else ''}</li>"
         for s in content.steps)
     changes = ""
+    if content.is_follow_up and content.agreed:
+        items = "".join(f"<li>{esc(line)}</li>" for line in content.agreed)
+        changes += f"<h2>{esc(AGREED_TITLE)}</h2><ul class='kiap-agreed'>{items}</ul>"
     if content.is_follow_up and content.key_changes:
         items = "".join(f"<li>{esc(line)}</li>" for line in content.key_changes)
-        changes = (f"<h2>Hvad har ændret sig?</h2><p>Sammenlignet med basismålingen ({esc(content.baseline_label)}). "
+        changes += (f"<h2>Hvad har ændret sig?</h2><p>Sammenlignet med basismålingen ({esc(content.baseline_label)}). "
                    f"{esc(CHANGES_METHOD)}</p><ul class='kiap-changes'>{items}</ul>")
     return (f"<h1>{esc(content.title)}</h1><p class='kiap-meta'>{' · '.join(map(esc, meta))}</p>"
             f"<p>Rapporten viser det samme som mødets præsentation, i programmets rækkefølge, "

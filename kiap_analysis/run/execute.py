@@ -27,7 +27,7 @@ from papermill.exceptions import PapermillExecutionError
 
 from kiap_analysis import __version__
 from kiap_analysis.core.config import KERNEL_NAME, SUMMARY_MIMETYPE, Paths
-from kiap_analysis.core.errors import KiapError, display_path
+from kiap_analysis.core.errors import InputError, KiapError, display_path
 from kiap_analysis.core.fileio import sha256_file, sha256_path, write_text
 from kiap_analysis.core.manifest import (
     MANIFEST_FILE,
@@ -38,6 +38,7 @@ from kiap_analysis.core.manifest import (
     write_manifest,
 )
 from kiap_analysis.core.orders import OrderEntry, OrdersFile
+from kiap_analysis.ingest.archive import ORIGINAL, from_archive
 from kiap_analysis.ingest.places import PLACES, Places, known_places
 from kiap_analysis.present.report_export import export_html
 from kiap_analysis.privacy.leakcheck import (
@@ -68,18 +69,31 @@ class OrderOutcome:
         self.status = Status(self.status)
 
 
-def _inputs(entry: OrderEntry, orders: OrdersFile, places: Places) -> list[InputRecord]:
+def _inputs(entry: OrderEntry, orders: OrdersFile, places: Places, private: Path) -> list[InputRecord]:
+    """The order's inputs and a follow-up's baseline's (``baseline.<role>``), each with where it
+    came from: ``original`` (the orders file's path) or ``archive:<date>`` (ingest.archive)."""
     found: list[InputRecord] = []
     if entry.order is None:
         return found
-    for role, path in entry.order.input_paths().items():
-        record: InputRecord = {"role": role, "path": places(display_path(path, orders.path.parent))}
+    rounds = [("", entry)]
+    baseline = next((e for e in orders.entries if e.id == entry.order.baseline and e.order), None)
+    if entry.order.is_follow_up and baseline is not None:
+        rounds.append(("baseline.", baseline))
+    for prefix, rnd in rounds:
         try:
-            if path.exists():
-                record["sha256"] = sha256_path(path)
-        except (OSError, RuntimeError, ValueError):  # unreadable: the order's error says so
-            pass
-        found.append(record)
+            rnd, sources = from_archive(rnd, private)
+        except InputError:  # the run's own error names the archive's problem
+            sources = {}
+        assert rnd.order is not None
+        for role, path in rnd.order.input_paths().items():
+            record: InputRecord = {"role": prefix + role, "path": places(display_path(path, orders.path.parent)),
+                                   "source": sources.get(role, ORIGINAL)}
+            try:
+                if path.exists():
+                    record["sha256"] = sha256_path(path)
+            except (OSError, RuntimeError, ValueError):  # unreadable: the order's error says so
+                pass
+            found.append(record)
     return found
 
 
@@ -336,7 +350,7 @@ class _Record:
             self.entry.id, status, self.entry.order, error=error, summary={} if bare else self.summary,
             code_version=self.fingerprint.get("code", __version__),
             orders_file=self.places(display_path(self.orders.path, self.paths.root)),
-            inputs=_inputs(self.entry, self.orders, self.places), fingerprint=self.fingerprint,
+            inputs=_inputs(self.entry, self.orders, self.places, self.paths.private), fingerprint=self.fingerprint,
             outputs=outputs, checksums=checksums(folder, outputs),
             timings={"started": self.started.isoformat(timespec="seconds"), "seconds": seconds, **self.timings},
             public=Redactor())  # the orders file's own names, cleaned of what looks like an identifier

@@ -19,11 +19,12 @@ from kiap_analysis.core.config import (
     REPORT_TEMPLATE_DIR,
     Paths,
 )
-from kiap_analysis.core.errors import KiapError
+from kiap_analysis.core.errors import InputError, KiapError
 from kiap_analysis.core.fileio import sha256_file, sha256_path
 from kiap_analysis.core.manifest import Manifest, ManifestError, Status, read_manifest
 from kiap_analysis.core.orders import OrderEntry, OrdersFile, resolve_spec
 from kiap_analysis.core.spec import SpecError
+from kiap_analysis.ingest.archive import from_archive
 from kiap_analysis.ingest.roster import cluster_files
 
 
@@ -68,6 +69,15 @@ def _fields(order) -> str:
                       default=str, sort_keys=True)
 
 
+def _archived(entry: OrderEntry, paths: Paths) -> OrderEntry:
+    """The baseline as the follow-up reads it: gone files from its archive (an unusable archive:
+    as it is, the order's own run says why)."""
+    try:
+        return from_archive(entry, paths.private)[0]
+    except InputError:
+        return entry
+
+
 def fingerprint(orders: OrdersFile, entry: OrderEntry, paths: Paths, code: str) -> dict:
     """What an order's outputs depend on; equal fingerprints mean equal outputs."""
     order = entry.order
@@ -77,7 +87,8 @@ def fingerprint(orders: OrdersFile, entry: OrderEntry, paths: Paths, code: str) 
     fields = [_fields(order)]
     baseline = None
     if order.baseline:  # a follow-up's outputs depend on its baseline's inputs and order fields too
-        baseline = next((e.order for e in orders.entries if e.id == order.baseline and e.order), None)
+        found = next((e for e in orders.entries if e.id == order.baseline and e.order), None)
+        baseline = _archived(found, paths).order if found is not None else None
         if baseline is not None:
             inputs |= {f"baseline.{role}": _digest_of(p) for role, p in baseline.input_paths().items()}
             fields.append(_fields(baseline))

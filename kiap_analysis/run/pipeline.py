@@ -35,6 +35,7 @@ from kiap_analysis.core.identifiers import public_words, texts_of
 from kiap_analysis.core.messages_da import danish
 from kiap_analysis.core.orders import Order, OrdersFile, load_orders, resolve_spec
 from kiap_analysis.core.spec import PackageSpec
+from kiap_analysis.ingest.agreements import Agreement, agreement_problems, read_agreements
 from kiap_analysis.ingest.names import read_names
 from kiap_analysis.ingest.places import (
     PLACES,
@@ -115,6 +116,9 @@ class OrderInputs:
     problems: list[Problem] = field(default_factory=list)
     # The input files' and sheets' names with their aliases ('fil 1', 'ark 2': ``places``).
     input_names: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    # A follow-up's: what the baseline meeting agreed (its own ``agreements:``, else its baseline's).
+    agreements: list[Agreement] = field(default_factory=list)
+    agreements_file: str = ""  # how messages name it
 
     @property
     def order(self) -> Order:
@@ -160,6 +164,15 @@ def read(orders_file: Path | str, order_id: str) -> OrderInputs:
             except InputError as exc:
                 found += exc.problems
         problems += of_round(found, rnd.order, order)
+    agreements, agreements_file = [], ""
+    source = next((r.order for r in reversed(rounds) if r.order.agreements is not None), None)
+    if order.is_follow_up and source is not None:
+        assert source.agreements is not None
+        agreements_file = label(source.agreements, source)
+        try:
+            agreements = read_agreements(source.agreements, agreements_file)
+        except InputError as exc:
+            problems += of_round(exc.problems, source, order)
     if problems:
         raise InputError(problems)
 
@@ -182,7 +195,8 @@ def read(orders_file: Path | str, order_id: str) -> OrderInputs:
             except InputError as exc:
                 rnd.problems = of_round(exc.problems, rnd.order, order)
     names = input_names(orders.path, [r.order for r in reversed(rounds)])
-    return OrderInputs(Path(orders_file), orders, rounds, known, listed_names, later, names)
+    return OrderInputs(Path(orders_file), orders, rounds, known, listed_names, later, names, agreements,
+                       agreements_file)
 
 
 # --------------------------------------------------------------------------- 2. pseudonymise
@@ -262,6 +276,9 @@ def clean(named: Pseudonymised, registered: RegisteredYdernumre | None = None) -
             continue
         survey = _clean_survey(rnd.survey, rnd.spec, redactor) if rnd.survey is not None else None
         rounds.append(CleanRound(rnd, survey))
+    respondents = identifiers.get("respondent", set())
+    problems += agreement_problems(inputs.agreements, redactor.adding_names(respondents),
+                                   frozenset(identifiers["public"]), inputs.agreements_file)
     return CleanOrder(named, rounds, problems, identifiers, redactor)
 
 
@@ -348,7 +365,8 @@ def compute(cleaned: CleanOrder, settings: Settings) -> OrderAnalysis:
     # What is published (warnings, the reconciliation) is redacted of the respondents' names too.
     redactor = cleaned.redactor.adding_names(identifiers.get("respondent", set()))
     return OrderAnalysis(inputs.orders_file, order, inputs.spec, current, baseline, identifiers, practices,
-                         redactor, follow_up, places_of(inputs.input_names, redactor))
+                         redactor, follow_up, places_of(inputs.input_names, redactor),
+                         tuple(inputs.agreements))
 
 
 def analyse_order(orders_file: Path | str, order_id: str, paths: Paths | None = None, dry_run: bool = False,

@@ -13,6 +13,7 @@ from kiap_analysis.clean.survey import CleanSurvey
 from kiap_analysis.core.errors import Problem
 from kiap_analysis.core.orders import Order
 from kiap_analysis.core.spec import PackageSpec
+from kiap_analysis.ingest.agreements import Agreement
 from kiap_analysis.ingest.places import Places, published_problem
 from kiap_analysis.ingest.referrals import ListedIngest, ReferralIngest
 from kiap_analysis.ingest.survey import SurveyIngest
@@ -118,6 +119,7 @@ class OrderAnalysis:
     redactor: Redactor = field(default_factory=Redactor)  # every identifier above (respondents' names too)
     change: FollowUpChange | None = None
     places: Places = field(default_factory=Places)  # input file and sheet names that hold an identifier
+    agreements: tuple[Agreement, ...] = ()  # a follow-up's: what the baseline meeting agreed
 
     def published(self, text: str) -> str:
         """Text from the inputs as it may be published: file and sheet names holding an

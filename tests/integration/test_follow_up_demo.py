@@ -71,6 +71,10 @@ def test_the_demo_follow_up_makes_no_claim_its_adjusted_p_does_not_support(demo_
     assert len(rows) >= 25  # every question's tested rows and every offer's ratios: one family
     for name, assessment, p in rows:
         assert (assessment in ("steget", "faldet")) == (float(p) < 0.05), (name, assessment, p)
-    changes = deck.slides[1].placeholders[1].text_frame.text
+    # The first content slide is what the baseline meeting agreed, then what changed (issue 20).
+    assert deck.slides[1].shapes.title.text == "Det aftalte vi sidst"
+    assert "– Praksiskonsulenten, senest 1.6.2025" in deck.slides[1].placeholders[1].text_frame.text
+    assert deck.slides[2].shapes.title.text == "Hvad har ændret sig?"
+    changes = deck.slides[2].placeholders[1].text_frame.text
     assert f"Præsentationen tester {len(rows)} mulige ændringer på én gang" in changes
     assert "tragten" not in changes.lower()  # funnel positions are no changes

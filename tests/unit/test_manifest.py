@@ -162,7 +162,7 @@ def test_a_crashed_order_gets_the_record_of_any_failed_order(tiny, workbook):
     assert (manifest.cluster, manifest.municipality, manifest.round) == ("Testklyngen", "Test Kommune", "baseline")
     assert (manifest.package, manifest.code_version, manifest.fingerprint) == (
         {"name": "tiny.yaml"}, "0.1.0+abc", {"code": "0.1.0+abc"})
-    assert manifest.inputs == [{"role": "survey", "path": "survey.csv",
+    assert manifest.inputs == [{"role": "survey", "path": "survey.csv", "source": "original",
                                 "sha256": sha256_file(tiny.path.parent / "survey.csv")}]
     assert manifest.parameters["orders_file"].endswith("orders.yaml")
     assert manifest.outputs == ["run.log"] and manifest.checksums == {"run.log": sha256_file(folder / "run.log")}
