@@ -107,7 +107,7 @@ MESSAGES: list[tuple[str, str, object]] = [
      "et tilbud i filen (tekst) er ikke et af pakkens tilbud; det vises på slides under det navn, filen giver "
      "det (første gang i denne række)", None),
     (r"column '(?P<c>.+)' matches no question of the package and is not read",
-     "kolonnen '{c}' passer ikke til noget af pakkens spørgsmål og læses ikke", None),
+     "kolonnen '{c}' passer ikke til nogen af pakkens spørgsmål og læses ikke", None),
     (r"survey_map names question '(?P<q>.+)' \(column '(?P<c>.+)'\), which package (?P<p>\S+) does not have; "
      r"the entry is not used",
      "survey_map nævner spørgsmålet '{q}' (kolonnen '{c}'), som pakken {p} ikke har; linjen bruges ikke", None),

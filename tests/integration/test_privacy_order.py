@@ -287,7 +287,7 @@ def test_identifiers_planted_everywhere_reach_no_published_file(everywhere, work
     assert "[navn] henviser mest" in akut and "spørg [navn] om det" in akut
     assert "praksis [ydernummer] og [ydernummer] svarer hurtigt" in akut
     forebyg = html.unescape((workbook.reports / "everywhere-forebyg" / "report.html").read_text())
-    assert "column 'Noter om [navn]' matches no question" in forebyg
+    assert "kolonnen 'Noter om [navn]' passer ikke til nogen af pakkens spørgsmål" in forebyg
     names = json.loads((workbook.reports / "everywhere-names" / "manifest.json").read_text())
     assert names["cluster"] == "Klynge [CPR]" and names["municipality"] == "Kommune tlf [telefon]"
     # The real names are in the private log only.
