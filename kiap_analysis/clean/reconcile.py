@@ -26,6 +26,7 @@ from kiap_analysis.core.shown import render
 if TYPE_CHECKING:  # the readers' and the cleaning's results (no import at run time: they import this module)
     from kiap_analysis.clean.survey import CleanSurvey
     from kiap_analysis.core.spec import PackageSpec
+    from kiap_analysis.ingest.admissions import AdmissionIngest
     from kiap_analysis.ingest.referrals import ListedIngest, ReferralIngest
     from kiap_analysis.ingest.survey import SurveyIngest
 
@@ -39,6 +40,7 @@ STAGES = {  # key -> (English, Danish)
     "practices": ("practices", "praksis"),
     "offers": ("offers", "tilbud"),
     "referrals": ("referrals counted", "henvisninger talt"),
+    "admissions": ("admissions counted", "indlæggelser talt"),
 }
 PARTS = {  # key -> (English, Danish)
     "completed": ("completed", "gennemførte"), "partial": ("partial", "delvise"),
@@ -46,9 +48,11 @@ PARTS = {  # key -> (English, Danish)
     "dropped_out": ("dropped out", "frafaldet"), "no_status": ("no status", "uden status"),
     "without_rate": ("without a rate (no listed patients)", "uden rate (ingen tilmeldte patienter)"),
     "without_count": ("without a listed-patients count", "uden antal tilmeldte"),
+    "without_practice": ("without a practice", "uden praksis"),
 }
 SOURCES = {"survey": ("survey", "Spørgeskema"), "referrals": ("referrals", "Henvisninger"),
-           "listed_patients": ("listed patients", "Tilmeldte patienter")}
+           "listed_patients": ("listed patients", "Tilmeldte patienter"),
+           "admissions": ("admissions", "Indlæggelser")}
 ROWS_SHOWN = 10
 
 
@@ -298,6 +302,27 @@ def referral_accounts(ingest: ReferralIngest, listed: ListedIngest) -> tuple[Acc
     for account in accounts:
         account.check()
     return accounts
+
+
+def admission_account(ingest: AdmissionIngest) -> Account:
+    """The admissions file's ledger: rows read -> rows counted (each drop by its rule), then the
+    admissions counted, those without a practice (no rate) among them."""
+    by_rule: dict[str, list[int]] = {}
+    for row, rule in ingest.dropped:
+        by_rule.setdefault(rule, []).append(row)
+    drops = tuple(Drop(rule, ingest.file, tuple(rows)) for rule, rows in by_rule.items())
+    frame = ingest.admissions
+    without = int((frame["ydernummer"] == "").sum())
+    stages = (
+        Stage("rows_read", ingest.rows_read),
+        Stage("rows_counted", ingest.rows_read - len(ingest.dropped) - ingest.error_rows, drops),
+        Stage("practices", int(frame.loc[frame["ydernummer"] != "", "ydernummer"].nunique()), chained=False),
+        Stage("admissions", len(frame), chained=False, parts=(("without_practice", without),) if without else ()),
+    )
+    account = Account("admissions", ingest.file, "én række pr. indlæggelse", ((ingest.file, ingest.rows_read),),
+                      stages, errors=ingest.error_rows)
+    account.check()
+    return account
 
 
 # ------------------------------------------------------------------ the data-loss limits
