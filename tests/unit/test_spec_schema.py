@@ -81,7 +81,7 @@ def test_schema_follows_the_model():
     assert defs["OfferModel"]["required"] == ["id", "label"]
     assert schema["properties"]["data"]["anyOf"][0]["items"]["enum"] == list(DATA_SOURCES) == ["survey", "referrals", "admissions"]
     content = defs["ContentModel"]
-    assert list(content["properties"]) == ["question", "referrals", "chart"]
+    assert list(content["properties"]) == ["question", "referrals", "admissions", "chart"]
     assert content["oneOf"] == [{"required": ["question"]},
                                 {"required": ["referrals"], "not": {"required": ["chart"]}}]
     # every mapping of a spec is closed: an unknown key is an error
