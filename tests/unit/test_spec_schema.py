@@ -83,7 +83,8 @@ def test_schema_follows_the_model():
     content = defs["ContentModel"]
     assert list(content["properties"]) == ["question", "referrals", "admissions", "chart"]
     assert content["oneOf"] == [{"required": ["question"]},
-                                {"required": ["referrals"], "not": {"required": ["chart"]}}]
+                                {"required": ["referrals"], "not": {"required": ["chart"]}},
+                                {"required": ["admissions"], "not": {"required": ["chart"]}}]
     # every mapping of a spec is closed: an unknown key is an error
     objects = list(_objects(schema))
     assert len(objects) == 11  # the package, scale, choice, five question types, offer, content, step
