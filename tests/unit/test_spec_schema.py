@@ -87,7 +87,8 @@ def test_schema_follows_the_model():
                                 {"required": ["admissions"], "not": {"required": ["chart"]}}]
     # every mapping of a spec is closed: an unknown key is an error
     objects = list(_objects(schema))
-    assert len(objects) == 11  # the package, scale, choice, five question types, offer, content, step
+    assert len(objects) == 14  # the package, scale, choice, five question types, offer, content, step,
+    # admissions, origin, focus area
     assert all(o.get("additionalProperties") is False for o in objects)
 
 
