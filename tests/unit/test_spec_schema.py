@@ -79,7 +79,8 @@ def test_schema_follows_the_model():
     assert defs["StepModel"]["required"] == ["id", "kind", "title"]
     assert defs["StepModel"]["properties"]["kind"]["enum"] == list(STEP_KINDS) == ["intro", "block", "pause", "summary"]
     assert defs["OfferModel"]["required"] == ["id", "label"]
-    assert schema["properties"]["data"]["anyOf"][0]["items"]["enum"] == list(DATA_SOURCES) == ["survey", "referrals", "admissions"]
+    assert schema["properties"]["data"]["anyOf"][0]["items"]["enum"] == list(DATA_SOURCES) == [
+        "survey", "referrals", "admissions"]
     content = defs["ContentModel"]
     assert list(content["properties"]) == ["question", "referrals", "admissions", "chart"]
     assert content["oneOf"] == [{"required": ["question"]},
