@@ -5,13 +5,13 @@ from __future__ import annotations
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from pptx import Presentation  # noqa: E402
-from pptx.util import Inches  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
+from pptx import Presentation
+from pptx.util import Inches
 
-from kiap_analysis.present import charts  # noqa: E402
-from kiap_analysis.stats.admissions import by_origin, suppress_counts, weekday_hour  # noqa: E402
+from kiap_analysis.present import charts
+from kiap_analysis.stats.admissions import by_origin, suppress_counts, weekday_hour
 
 BOX = (Inches(0.5), Inches(1.5), Inches(9), Inches(5))
 
