@@ -151,7 +151,8 @@ def test_a_spec_names_a_questions_chart_kind():
     schema = json.loads((CATALOGUE_DIR / "package.schema.json").read_text(encoding="utf-8"))
     jsonschema.validate(_spec([{"question": "q1", "chart": "dot_plot"}]), schema)
     for content, error in (([{"referrals": "rates", "chart": "dot_plot"}],
-                            r"content\[0\]: expected \{question: ID\}, \{question: ID, chart: KIND\}, \{referrals: rates\} or"),
+                            r"content\[0\]: expected \{question: ID\}, \{question: ID, chart: KIND\}, "
+                            r"\{referrals: rates\} or"),
                            ([{"question": "q1", "chart": 3}],
                             r"content\[0\]\.chart: expected the name of a chart kind, got 3")):
         with pytest.raises(SpecError, match=error):
