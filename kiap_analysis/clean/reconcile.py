@@ -287,6 +287,16 @@ def referral_accounts(ingest: ReferralIngest, listed: ListedIngest) -> tuple[Acc
         Stage("referrals", int(counts["referrals"].sum()), chained=False,
               parts=(("without_rate", no_rate),) if no_rate else ()),
     )
+    account = Account("referrals", ingest.file, ingest.shape, ((ingest.file, ingest.rows_read),),
+                      referral_stages, errors=error_rows)
+    account.check()
+    return account, listed_account(listed)
+
+
+def listed_account(listed: ListedIngest) -> Account:
+    """The listed-patients file's ledger: rows read -> practices, those without a count among them."""
+    usable = listed.listed.dropna(subset=["listed_patients"])
+    listed_ids = set(usable.loc[usable["listed_patients"] > 0, "ydernummer"])
     listed_errors = listed.error_rows
     practices = int(listed.listed["ydernummer"].nunique())
     without = practices - len(listed_ids & set(listed.listed["ydernummer"]))
@@ -295,13 +305,10 @@ def referral_accounts(ingest: ReferralIngest, listed: ListedIngest) -> tuple[Acc
         Stage("practices", listed.rows_read - len(listed.dropped) - listed_errors,
               _row_drops(listed.dropped, listed.file), parts=(("without_count", without),) if without else ()),
     )
-    accounts = (Account("referrals", ingest.file, ingest.shape, ((ingest.file, ingest.rows_read),),
-                        referral_stages, errors=error_rows),
-                Account("listed_patients", listed.file, "tilmeldte patienter", ((listed.file, listed.rows_read),),
-                        listed_stages, errors=listed_errors))
-    for account in accounts:
-        account.check()
-    return accounts
+    account = Account("listed_patients", listed.file, "tilmeldte patienter", ((listed.file, listed.rows_read),),
+                      listed_stages, errors=listed_errors)
+    account.check()
+    return account
 
 
 def admission_account(ingest: AdmissionIngest) -> Account:

@@ -22,8 +22,15 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from kiap_analysis.privacy.suppression import SUPPRESSED
-from kiap_analysis.stats.metrics import referral_rates
+from kiap_analysis.core.config import Settings
+from kiap_analysis.core.spec import PackageSpec
+from kiap_analysis.ingest.admissions import AdmissionIngest
+from kiap_analysis.ingest.referrals import ListedIngest
+from kiap_analysis.privacy.pseudonyms import practice_label
+from kiap_analysis.privacy.suppression import HIDDEN, SUPPRESSED, is_pinned
+from kiap_analysis.stats.analysis import publishable_rates
+from kiap_analysis.stats.metrics import CLUSTER, referral_rates
+from kiap_analysis.stats.results import AdmissionResult
 
 WEEKDAYS = ("Mandag", "Tirsdag", "Onsdag", "Torsdag", "Fredag", "Lørdag", "Søndag")
 BAND_HOURS = (2, 4, 8)
@@ -138,14 +145,61 @@ def admission_rates(admissions: pd.DataFrame, listed: pd.DataFrame, letters: Map
 
 
 def suppress_counts(table: pd.DataFrame, count: str = "admissions", shares_of: tuple[str, ...] = ("pct",),
-                    minimum: int = 5) -> pd.DataFrame:
+                    minimum: int = 5, total: int | None = None) -> pd.DataFrame:
     """``<count>_shown``: the count as text, '<5' for 1..minimum-1; the row's ``shares_of``
-    columns hidden (NaN) where it is. Adds ``is_suppressed``."""
+    columns hidden (NaN) where it is. Adds ``is_suppressed``.
+
+    ``total``: the rows' total as published elsewhere (the reconciliation's admissions
+    counted): while it pins a '<5' count down (``suppression.is_pinned``, the referral
+    package's rule), the smallest count of at least ``minimum`` is hidden too ('skjult')."""
     out = table.copy()
     small = out[count].between(1, minimum - 1)
     out[f"{count}_shown"] = out[count].astype(int).astype(str).where(~small, SUPPRESSED)
+    out["is_suppressed"] = small
+    while total is not None and small.any():
+        shown = out[~out["is_suppressed"]]
+        candidates = shown.loc[shown[count] >= minimum, count].sort_values(kind="stable")
+        secondaries = int((out[f"{count}_shown"] == HIDDEN).sum())
+        if candidates.empty or not is_pinned(total - int(shown[count].sum()), int(small.sum()), secondaries,
+                                             float(candidates.iloc[0]), minimum):
+            break
+        out.loc[candidates.index[0], [f"{count}_shown", "is_suppressed"]] = [HIDDEN, True]
     for column in shares_of:
         if column in out:
-            out[column] = out[column].astype(float).where(~small, math.nan)
-    out["is_suppressed"] = small
+            out[column] = out[column].astype(float).where(~out["is_suppressed"], math.nan)
     return out
+
+
+TABLES = ("weekday_hour", "origin", "age_focus", "short_stays", "readmissions")
+
+
+def admission_result(ingest: AdmissionIngest, listed: ListedIngest, spec: PackageSpec, letters: Mapping[str, str],
+                     settings: Settings) -> AdmissionResult:
+    """The package's numbers under the practices' letters, every count table suppressed (the
+    grid, origins and age x focus area against the total of admissions counted; short stays
+    and readmissions per row, each count and its denominator)."""
+    config = spec.admissions
+    assert config is not None
+    frame, minimum = ingest.admissions, settings.min_count
+    areas = [a.label for a in config.focus_areas]
+    total = len(frame)
+    stays = short_stays(frame, config.short_stay_hours)
+    stays = suppress_counts(stays, "short_admissions", minimum=minimum)
+    stays = suppress_counts(stays.drop(columns="is_suppressed"), "admissions", minimum=minimum).assign(
+        is_suppressed=lambda t: t["is_suppressed"] | t["short_admissions_shown"].isin([SUPPRESSED, HIDDEN]))
+    again = readmissions(frame, areas)
+    again = suppress_counts(again, "readmissions", minimum=minimum)
+    again = suppress_counts(again.drop(columns="is_suppressed"), "admissions", minimum=minimum).assign(
+        is_suppressed=lambda t: t["is_suppressed"] | t["readmissions_shown"].isin([SUPPRESSED, HIDDEN]))
+    tables = {
+        "weekday_hour": suppress_counts(weekday_hour(frame, minimum), shares_of=(), minimum=minimum, total=total),
+        "origin": suppress_counts(by_origin(frame, [o.label for o in config.origins]), minimum=minimum, total=total),
+        "age_focus": suppress_counts(by_age_focus(frame, areas), minimum=minimum, total=total),
+        "short_stays": stays.assign(pct=stays["pct"].where(~stays["is_suppressed"])),
+        "readmissions": again.assign(pct=again["pct"].where(~again["is_suppressed"])),
+    }
+    rates = admission_rates(frame, listed.listed, letters, areas, settings.confidence, settings.exact_poisson_below)
+    rates.insert(0, "practice", rates.pop("practice_id").map(lambda p: p if p == CLUSTER else practice_label(p)))
+    warnings = list(ingest.warnings) + list(listed.warnings)
+    return AdmissionResult(ingest, listed, tables, publishable_rates(rates, settings=settings),
+                           [ALL_ADMISSIONS, *areas], warnings)

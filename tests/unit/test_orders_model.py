@@ -158,5 +158,5 @@ def test_the_model_forbids_unknown_keys_and_knows_the_documented_ones():
     assert OrderModel.model_config["extra"] == "forbid"
     documented = {"id", "cluster", "municipality", "package", "round", "baseline", "survey", "invited", "referrals",
                   "listed_patients", "period", "questions", "survey_map", "template", "names", "respondent_id",
-                  "survey_language", "accept_loss", "disclosure"}
+                  "survey_language", "accept_loss", "disclosure", "admissions"}
     assert documented == KNOWN_FIELDS

@@ -10,6 +10,7 @@ practice_rates, funnel. A kind from elsewhere (a test, a package's own code) joi
 from matplotlib.axes import Axes  # the type ``draw`` returns, for callers outside present/
 
 from kiap_analysis.present.charts import (  # noqa: F401 (register)
+    admission_rates,
     admission_shares,
     choice,
     funnel,
