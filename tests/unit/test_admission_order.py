@@ -170,3 +170,12 @@ def test_an_order_of_the_package_needs_its_admissions(tmp_path, workbook):
     orders = order_folder(tmp_path / "in2", order=ORDER.replace("indlaeggelser.csv", "mangler.csv"))
     with pytest.raises(InputError, match=r"mangler\.csv' does not exist"):
         api.load_order(orders, "adm-2025")
+
+
+def test_the_report_shows_the_admissions_account_and_the_numbers(adm):
+    from kiap_analysis.present.report import block_html, data_section_html
+
+    html = data_section_html(adm._run.analysis)
+    assert "<h4>Indlæggelser: " in html and "Indlæggelser talt" in html and "− række uden indlæggelsestidspunkt" in html
+    table = block_html(adm.block("admissions_short_stays"))
+    assert "Under 4 timer" in table and "75 %" in table
