@@ -20,7 +20,7 @@ import pandas as pd
 
 from kiap_analysis.core.config import Settings
 from kiap_analysis.core.errors import KiapError, Problem
-from kiap_analysis.core.rules import LIMIT_REFERRAL_ROWS, LIMIT_RESPONDENTS, RULES
+from kiap_analysis.core.rules import LIMIT_ADMISSION_ROWS, LIMIT_REFERRAL_ROWS, LIMIT_RESPONDENTS, RULES
 from kiap_analysis.core.shown import render
 
 if TYPE_CHECKING:  # the readers' and the cleaning's results (no import at run time: they import this module)
@@ -357,6 +357,8 @@ def loss_problems(reconciliation: Reconciliation, settings: Settings, orders_fil
                                                settings), share))
             elif rule.limit == LIMIT_REFERRAL_ROWS:
                 candidates.append((drop, drop.count > settings.max_referral_loss_rows, f"{drop.count} row(s)"))
+            elif rule.limit == LIMIT_ADMISSION_ROWS:
+                candidates.append((drop, drop.count > settings.max_admission_loss_rows, f"{drop.count} row(s)"))
         for question in account.questions:
             left = question.left_out_count
             for drop in question.left_out:
@@ -376,6 +378,7 @@ LOSS_FIXES = {
     "unknown_answer": "correct the answers, add them to the question's options or scale in the spec, or map the "
                       "codes in the Labels sheet",
     "no_offer": "fill in the offer of every row",
+    "no_admission_time": "ask the region for the admission date and time of every row",
 }
 
 
@@ -398,5 +401,7 @@ def _loss_problem(drop: Drop, over: bool, share: str, accepted: Mapping[str, str
 def _limit_text(limit: str, settings: Settings) -> str:
     if limit == LIMIT_REFERRAL_ROWS:
         return f"{settings.max_referral_loss_rows} referral rows"
+    if limit == LIMIT_ADMISSION_ROWS:
+        return f"{settings.max_admission_loss_rows} admission rows"
     share = settings.max_respondent_loss_share if limit == LIMIT_RESPONDENTS else settings.max_answer_loss_share
     return f"{share * 100:g} % of the {limit}, from {settings.min_loss_rows}"

@@ -77,6 +77,7 @@ ORDER = """orders:
     admissions: indlaeggelser.csv
     listed_patients: tilmeldte.csv
     period: {start: 2025-03-01, end: 2025-03-31}
+    accept_loss: {no_admission_time: the region has no time for one transfer}
 """
 
 
@@ -179,3 +180,19 @@ def test_the_report_shows_the_admissions_account_and_the_numbers(adm):
     assert "<h4>Indlæggelser: " in html and "Indlæggelser talt" in html and "− række uden indlæggelsestidspunkt" in html
     table = block_html(adm.block("admissions_short_stays"))
     assert "Under 4 timer" in table and "75 %" in table
+
+
+def test_a_row_without_an_admission_time_stops_the_order_unless_accepted(tmp_path, workbook):
+    """no_admission_time is a data-loss rule with a limit of 0 rows: an error naming the rule,
+    the file and the row, unless accept_loss names it (then a warning)."""
+    orders = order_folder(tmp_path / "in", no_time=2, order=ORDER.replace(
+        "    accept_loss: {no_admission_time: the region has no time for one transfer}\n", ""))
+    with pytest.raises(InputError) as caught:
+        api.load_order(orders, "adm-2025")
+    [problem] = [p for p in caught.value.problems if "no_admission_time" in p.message]
+    assert problem.severity == "error" and problem.file == "indlaeggelser.csv"
+    assert "dropped 2 row(s), rows 20, 21" in problem.message and "more than the limit (0 admission rows)" in \
+        problem.message
+    assert "accept_loss: {no_admission_time: <reason>}" in problem.fix
+    accepted = api.load_order(order_folder(tmp_path / "ok", no_time=2), "adm-2025")
+    assert any("no_admission_time" in w and "accepted by the order" in w for w in accepted.warnings)

@@ -12,7 +12,7 @@ from conftest import write
 NAMES = "    cluster: K\n    municipality: M\n    package: akutfunktioner\n"
 FIELDS = ", ".join(sorted(KNOWN_FIELDS))
 LOSS_FIX = ("write e.g. accept_loss: {duplicate_respondent: 'two test answers by the coordinator'}; rules: "
-            "uncounted_answers, duplicate_respondent, unknown_answer, no_offer")
+            "uncounted_answers, duplicate_respondent, unknown_answer, no_offer, no_admission_time")
 
 # order id -> (the order's lines after its id, the problems: (line, column, message, fix))
 CASES = {
