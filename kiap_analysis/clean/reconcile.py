@@ -20,12 +20,13 @@ import pandas as pd
 
 from kiap_analysis.core.config import Settings
 from kiap_analysis.core.errors import KiapError, Problem
-from kiap_analysis.core.rules import LIMIT_REFERRAL_ROWS, LIMIT_RESPONDENTS, RULES
+from kiap_analysis.core.rules import LIMIT_ADMISSION_ROWS, LIMIT_REFERRAL_ROWS, LIMIT_RESPONDENTS, RULES
 from kiap_analysis.core.shown import render
 
 if TYPE_CHECKING:  # the readers' and the cleaning's results (no import at run time: they import this module)
     from kiap_analysis.clean.survey import CleanSurvey
     from kiap_analysis.core.spec import PackageSpec
+    from kiap_analysis.ingest.admissions import AdmissionIngest
     from kiap_analysis.ingest.referrals import ListedIngest, ReferralIngest
     from kiap_analysis.ingest.survey import SurveyIngest
 
@@ -39,6 +40,7 @@ STAGES = {  # key -> (English, Danish)
     "practices": ("practices", "praksis"),
     "offers": ("offers", "tilbud"),
     "referrals": ("referrals counted", "henvisninger talt"),
+    "admissions": ("admissions counted", "indlæggelser talt"),
 }
 PARTS = {  # key -> (English, Danish)
     "completed": ("completed", "gennemførte"), "partial": ("partial", "delvise"),
@@ -46,9 +48,11 @@ PARTS = {  # key -> (English, Danish)
     "dropped_out": ("dropped out", "frafaldet"), "no_status": ("no status", "uden status"),
     "without_rate": ("without a rate (no listed patients)", "uden rate (ingen tilmeldte patienter)"),
     "without_count": ("without a listed-patients count", "uden antal tilmeldte"),
+    "without_practice": ("without a practice", "uden praksis"),
 }
 SOURCES = {"survey": ("survey", "Spørgeskema"), "referrals": ("referrals", "Henvisninger"),
-           "listed_patients": ("listed patients", "Tilmeldte patienter")}
+           "listed_patients": ("listed patients", "Tilmeldte patienter"),
+           "admissions": ("admissions", "Indlæggelser")}
 ROWS_SHOWN = 10
 
 
@@ -283,6 +287,16 @@ def referral_accounts(ingest: ReferralIngest, listed: ListedIngest) -> tuple[Acc
         Stage("referrals", int(counts["referrals"].sum()), chained=False,
               parts=(("without_rate", no_rate),) if no_rate else ()),
     )
+    account = Account("referrals", ingest.file, ingest.shape, ((ingest.file, ingest.rows_read),),
+                      referral_stages, errors=error_rows)
+    account.check()
+    return account, listed_account(listed)
+
+
+def listed_account(listed: ListedIngest) -> Account:
+    """The listed-patients file's ledger: rows read -> practices, those without a count among them."""
+    usable = listed.listed.dropna(subset=["listed_patients"])
+    listed_ids = set(usable.loc[usable["listed_patients"] > 0, "ydernummer"])
     listed_errors = listed.error_rows
     practices = int(listed.listed["ydernummer"].nunique())
     without = practices - len(listed_ids & set(listed.listed["ydernummer"]))
@@ -291,13 +305,31 @@ def referral_accounts(ingest: ReferralIngest, listed: ListedIngest) -> tuple[Acc
         Stage("practices", listed.rows_read - len(listed.dropped) - listed_errors,
               _row_drops(listed.dropped, listed.file), parts=(("without_count", without),) if without else ()),
     )
-    accounts = (Account("referrals", ingest.file, ingest.shape, ((ingest.file, ingest.rows_read),),
-                        referral_stages, errors=error_rows),
-                Account("listed_patients", listed.file, "tilmeldte patienter", ((listed.file, listed.rows_read),),
-                        listed_stages, errors=listed_errors))
-    for account in accounts:
-        account.check()
-    return accounts
+    account = Account("listed_patients", listed.file, "tilmeldte patienter", ((listed.file, listed.rows_read),),
+                      listed_stages, errors=listed_errors)
+    account.check()
+    return account
+
+
+def admission_account(ingest: AdmissionIngest) -> Account:
+    """The admissions file's ledger: rows read -> rows counted (each drop by its rule), then the
+    admissions counted, those without a practice (no rate) among them."""
+    by_rule: dict[str, list[int]] = {}
+    for row, rule in ingest.dropped:
+        by_rule.setdefault(rule, []).append(row)
+    drops = tuple(Drop(rule, ingest.file, tuple(rows)) for rule, rows in by_rule.items())
+    frame = ingest.admissions
+    without = int((frame["ydernummer"] == "").sum())
+    stages = (
+        Stage("rows_read", ingest.rows_read),
+        Stage("rows_counted", ingest.rows_read - len(ingest.dropped) - ingest.error_rows, drops),
+        Stage("practices", int(frame.loc[frame["ydernummer"] != "", "ydernummer"].nunique()), chained=False),
+        Stage("admissions", len(frame), chained=False, parts=(("without_practice", without),) if without else ()),
+    )
+    account = Account("admissions", ingest.file, "én række pr. indlæggelse", ((ingest.file, ingest.rows_read),),
+                      stages, errors=ingest.error_rows)
+    account.check()
+    return account
 
 
 # ------------------------------------------------------------------ the data-loss limits
@@ -325,6 +357,8 @@ def loss_problems(reconciliation: Reconciliation, settings: Settings, orders_fil
                                                settings), share))
             elif rule.limit == LIMIT_REFERRAL_ROWS:
                 candidates.append((drop, drop.count > settings.max_referral_loss_rows, f"{drop.count} row(s)"))
+            elif rule.limit == LIMIT_ADMISSION_ROWS:
+                candidates.append((drop, drop.count > settings.max_admission_loss_rows, f"{drop.count} row(s)"))
         for question in account.questions:
             left = question.left_out_count
             for drop in question.left_out:
@@ -344,6 +378,7 @@ LOSS_FIXES = {
     "unknown_answer": "correct the answers, add them to the question's options or scale in the spec, or map the "
                       "codes in the Labels sheet",
     "no_offer": "fill in the offer of every row",
+    "no_admission_time": "ask the region for the admission date and time of every row",
 }
 
 
@@ -366,5 +401,7 @@ def _loss_problem(drop: Drop, over: bool, share: str, accepted: Mapping[str, str
 def _limit_text(limit: str, settings: Settings) -> str:
     if limit == LIMIT_REFERRAL_ROWS:
         return f"{settings.max_referral_loss_rows} referral rows"
+    if limit == LIMIT_ADMISSION_ROWS:
+        return f"{settings.max_admission_loss_rows} admission rows"
     share = settings.max_respondent_loss_share if limit == LIMIT_RESPONDENTS else settings.max_answer_loss_share
     return f"{share * 100:g} % of the {limit}, from {settings.min_loss_rows}"

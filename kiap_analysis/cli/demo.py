@@ -1,9 +1,11 @@
-"""Synthetic demo inputs: two fictitious clusters, both packages, a baseline and a follow-up.
+"""Synthetic demo inputs: two fictitious clusters, three packages, a baseline and a follow-up.
 
 Everything is generated from a fixed seed; no real person or practice appears. The files
 deliberately carry the quirks real exports have (title rows, a total row, Danish thousands,
 ydernumre with leading zeros, cp1252 text, name and e-mail columns that must not be read,
-a duplicate respondent, an empty response, a practice without listed patients).
+a duplicate respondent, an empty response, a practice without listed patients; in the
+region's admissions extract a title row, Danish date-times, origin aliases, ICD-10 codes in
+both forms, made-up CPR-shaped numbers and a row without an admission time).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from kiap_analysis.core.spec import PackageSpec, load_catalogue
 from kiap_analysis.present.questionnaire import STATUSES, structure_and_labels
 
 SEED = 20261123
-DEMO_VERSION = "4"
+DEMO_VERSION = "5"
 
 FREE_TEXT = {
     "akut": [
@@ -379,6 +381,7 @@ def write_demo(folder: Path) -> Path:
               "short": "Kendskab til den nye akuttelefon",
               "options": ["Ja", "Nej", "Ved ikke"]}]}},
     ]}
+    orders["orders"].append(_admissions_demo(folder, fjord))
     orders_file = folder / "orders.yaml"
     header = ("# Demo orders: synthetic data for two fictitious clusters (kiap demo).\n"
               "# Paths are relative to this file.\n")
@@ -399,6 +402,92 @@ agreements:
     who: Klyngeformanden
     by: 2025-10-01
 """
+INDLAEG_TEXTS = [
+    "Ældre med lungebetændelse, der kunne behandles hjemme med hjælp fra akutteamet.",
+    "Faldpatienter fra plejecentre fredag eftermiddag.",
+    "Småbørn med feber, hvor forældrene er utrygge om natten.",
+    "Borgere, der indlægges til observation uden at få en behandling.",
+    "Vi mangler mulighed for at få taget blodprøver i hjemmet samme dag.",
+    "Bedre adgang til akutpladser i weekenden.",
+]
+# Weekday (Monday first) and hour weights of the demo's admissions: more on Mondays and
+# Fridays, in the late morning and the early evening.
+_WEEKDAY_WEIGHTS = np.array([1.3, 1.0, 1.0, 1.0, 1.25, 0.8, 0.75])
+_HOUR_WEIGHTS = np.array([0.3] * 7 + [0.8, 1.4, 1.8, 1.9, 1.8, 1.5, 1.4, 1.3, 1.3, 1.2, 1.3, 1.4, 1.2, 0.9, 0.7,
+                          0.5, 0.4])
+# (age range, diagnosis codes, weight): the four focus areas and the rest.
+_PATIENTS = (((80, 96), ["DS720", "DS721", "DS422"], 0.12), ((65, 95), ["DJ189", "DJ15.9", "DJ22"], 0.2),
+             ((65, 95), ["DR509", "DR069", "DZ039"], 0.18), ((0, 2), ["DJ21.9", "DA084", "DR509"], 0.12),
+             ((18, 90), ["DI219", "DK359", "DN390", "DE119"], 0.38))
+_ORIGINS = (("Eget hjem", 0.55), ("Hjemmet", 0.1), ("Plejehjem", 0.14), ("Akutplads", 0.06),
+            ("Andet hospital", 0.05), ("Uoplyst", 0.1))
+
+
+def _cpr(rng: np.random.Generator, age: int) -> str:
+    """A number in the CPR form, made up at random (the demo's canaries: none may be published)."""
+    year = (2025 - age) % 100
+    return f"{int(rng.integers(1, 29)):02d}{int(rng.integers(1, 13)):02d}{year:02d}-{int(rng.integers(0, 10000)):04d}"
+
+
+def admission_rows(rng: np.random.Generator, practices: tuple[Practice, ...], start: dt.date,
+                   days: int) -> list[list[object]]:
+    """The region's extract: one row per admission of the practices' patients in the period
+    (about 25 per 1,000 listed patients a year), some patients admitted more than once."""
+    rows: list[list[object]] = []
+    weights = np.array([w for *_, w in _PATIENTS])
+    origin_weights = np.array([w for _, w in _ORIGINS])
+    day_weights = np.array([_WEEKDAY_WEIGHTS[(start + dt.timedelta(d)).weekday()] for d in range(days)])
+    for practice in practices:
+        expected = (practice.listed or 1500) * 0.025 * days / 365
+        for _ in range(int(rng.poisson(expected))):
+            kind = int(rng.choice(len(_PATIENTS), p=weights / weights.sum()))
+            (low, high), codes, _ = _PATIENTS[kind]
+            age = int(rng.integers(low, high + 1))
+            patient = _cpr(rng, age)
+            first = start + dt.timedelta(int(rng.choice(days, p=day_weights / day_weights.sum())))
+            for visit in range(1 + int(rng.random() < 0.12)):  # some come back within 3-40 days
+                day = first if not visit else min(start + dt.timedelta(days - 1),
+                                                  first + dt.timedelta(int(rng.integers(3, 40))))
+                hour = int(rng.choice(24, p=_HOUR_WEIGHTS / _HOUR_WEIGHTS.sum()))
+                admitted = dt.datetime.combine(day, dt.time(hour, int(rng.integers(0, 60))))
+                short = rng.random() < (0.35 if admitted.weekday() >= 4 else 0.2)
+                stay = dt.timedelta(hours=float(rng.uniform(1, 4) if short else rng.lognormal(3.3, 0.8)))
+                origin = _ORIGINS[int(rng.choice(len(_ORIGINS), p=origin_weights))][0]
+                rows.append([admitted.strftime("%d-%m-%Y %H:%M"), (admitted + stay).strftime("%d-%m-%Y %H:%M"),
+                             age, "K" if rng.random() < 0.52 else "M", int(practice.ydernummer), origin,
+                             codes[int(rng.integers(len(codes)))], patient])
+    rows.sort(key=lambda r: dt.datetime.strptime(str(r[0]), "%d-%m-%Y %H:%M"))
+    return rows
+
+
+def _admissions_demo(folder: Path, cluster: Cluster) -> dict:
+    """Fjordklyngen's preventable admissions 2025: the region's extract (cp1252 CSV with a
+    title row and a row without an admission time), a short survey; its order. A generator of
+    its own, so the other packages' demo data stay as they were."""
+    rng = np.random.default_rng(SEED + 21)
+    spec = load_catalogue()["indlaeggelser"]
+    rows = admission_rows(rng, cluster.practices, dt.date(2025, 1, 1), 365)
+    rows.insert(len(rows) // 2, ["", "", 81, "K", int(cluster.practices[0].ydernummer), "Eget hjem", "DS720",
+                                 _cpr(rng, 81)])
+    header = ["Indlæggelsestidspunkt", "Udskrivningstidspunkt", "Alder", "Køn", "Ydernummer", "Henvist fra",
+              "Aktionsdiagnose", "CPR-nummer"]
+    lines = ["Akutte indlæggelser, borgere tilknyttet Fjordklyngens praksis, Region Demo, 2025", "",
+             ";".join(header), *(";".join(str(v) for v in row) for row in rows)]
+    write_bytes(folder / "fjord" / "indlaeggelser_2025.csv", ("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    answers = survey_rows(rng, spec, cluster, 0.72, 0.0, INDLAEG_TEXTS)
+    for row in answers:  # a single choice is one label
+        for question in spec.questions:
+            if question.type == "single_choice" and isinstance(row["answers"].get(question.id), list):
+                chosen = row["answers"][question.id]
+                row["answers"][question.id] = chosen[0] if chosen else ""
+    _csv(folder / "fjord" / "indlaeggelser_survey_2025.csv", plain_table(answers, spec, "id", "labels"),
+         encoding="cp1252")
+    return {"id": "fjord-2025-indlaeggelser", "cluster": cluster.name, "municipality": cluster.municipality,
+            "package": "indlaeggelser", "round": "baseline", "survey": "fjord/indlaeggelser_survey_2025.csv",
+            "invited": cluster.members, "admissions": "fjord/indlaeggelser_2025.csv",
+            "listed_patients": "fjord/tilmeldte_2025.csv", "period": {"start": "2025-01-01", "end": "2025-12-31"},
+            "accept_loss": {"duplicate_respondent": "Demo: én læge har sendt sit svar to gange",
+                            "no_admission_time": "Demo: regionen mangler tidspunktet for én overflytning"}}
 
 
 def ensure_demo(folder: Path) -> Path:

@@ -112,6 +112,8 @@ class Settings:
     min_loss_rows: int = 2
     # Referral rows dropped by a loss rule (a row without an offer) fail the order from this many.
     max_referral_loss_rows: int = 0
+    # Admission rows dropped by a loss rule (a row without an admission time) likewise.
+    max_admission_loss_rows: int = 0
     # Input limits, checked before a file is parsed (docs/input-formats.md, "Size limits"): bytes of
     # any input file, bytes an .xlsx unpacks to (all its parts together), and rows of any table.
     max_file_bytes: int = 50_000_000

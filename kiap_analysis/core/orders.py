@@ -111,6 +111,7 @@ class OrderModel(_Closed):
     invited: int | None = Field(None, strict=True, ge=1)
     referrals: Text = None
     listed_patients: Text = None
+    admissions: Text = None  # the region's admissions extract (package indlaeggelser)
     period: PeriodModel | None = None
     questions: QuestionEdits | None = None
     survey_map: Annotated[dict[str, Any], BeforeValidator(_survey_map)] = Field(default_factory=dict)
@@ -170,6 +171,7 @@ class Order:
     invited: int | None = None
     referrals: Path | None = None
     listed_patients: Path | None = None
+    admissions: Path | None = None
     period: Period | None = None
     questions_remove: tuple[str, ...] = ()
     questions_add: tuple[Mapping[str, Any], ...] = ()
@@ -196,6 +198,7 @@ class Order:
             "survey": self.survey,
             "referrals": self.referrals,
             "listed_patients": self.listed_patients,
+            "admissions": self.admissions,
             "template": self.template,
             "names": self.names,
             "agreements": self.agreements,
@@ -409,6 +412,7 @@ def _parse_entry(item: Any, index: int, path: Path, base_dir: Path) -> OrderEntr
         invited=model.invited,
         referrals=file("referrals"),
         listed_patients=file("listed_patients"),
+        admissions=file("admissions"),
         period=period,
         questions_remove=tuple(edits.remove or ()),
         questions_add=tuple(edits.add or ()),

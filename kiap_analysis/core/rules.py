@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 LIMIT_RESPONDENTS, LIMIT_ANSWERS, LIMIT_REFERRAL_ROWS = "rows with answers", "answers", "referral rows"
+LIMIT_ADMISSION_ROWS = "admission rows"
 
 
 @dataclass(frozen=True)
@@ -31,5 +32,8 @@ RULES = {rule.key: rule for rule in (
     Rule("total_row", "total row ('I alt')", "totalrække (I alt)"),
     Rule("outside_period", "referral dated outside the order's period", "henvisning uden for perioden"),
     Rule("no_offer", "row without an offer", "række uden tilbud", LIMIT_REFERRAL_ROWS),
+    Rule("admission_outside_period", "admission outside the order's period", "indlæggelse uden for perioden"),
+    Rule("no_admission_time", "row without an admission date and time", "række uden indlæggelsestidspunkt",
+         LIMIT_ADMISSION_ROWS),
 )}  # fmt: skip
 LOSS_RULES = tuple(key for key, rule in RULES.items() if rule.limit)  # what accept_loss may name

@@ -23,11 +23,13 @@ from pydantic import TypeAdapter, ValidationError
 from kiap_analysis.core.config import CATALOGUE_DIR
 from kiap_analysis.core.errors import SpecError
 from kiap_analysis.core.spec_model import (  # noqa: F401 (the lists of names are spec.py's API too)
+    ADMISSION_CHARTS,
     CONTENT_KINDS,
     DATA_SOURCES,
     QUESTION_TYPES,
     REFERRAL_CHARTS,
     STEP_KINDS,
+    AdmissionsModel,
     ChoiceModel,
     PackageModel,
     QuestionModel,
@@ -103,8 +105,49 @@ class Offer:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """A place admitted patients come from, with the names regions use for it."""
+
+    id: str
+    label: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FocusArea:
+    """A focus area: diagnosis code prefixes and group names (none of either: any diagnosis) and ages."""
+
+    id: str
+    label: str
+    codes: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    min_age: int | None = None
+    max_age: int | None = None
+
+
+@dataclass(frozen=True)
+class AdmissionsConfig:
+    """How a package reads and counts admissions (spec_model.AdmissionsModel)."""
+
+    origins: tuple[Origin, ...]
+    focus_areas: tuple[FocusArea, ...]
+    short_stay_hours: float = 4.0
+    readmission_days: int = 30
+
+
+def _admissions(model: AdmissionsModel | None) -> AdmissionsConfig | None:
+    if model is None:
+        return None
+    return AdmissionsConfig(
+        origins=tuple(Origin(o.id, o.label, tuple(o.aliases or ())) for o in model.origins),
+        focus_areas=tuple(FocusArea(f.id, f.label, tuple(f.codes or ()), tuple(f.groups or ()), f.min_age,
+                                    f.max_age) for f in model.focus_areas),
+        short_stay_hours=float(model.short_stay_hours), readmission_days=model.readmission_days)
+
+
+@dataclass(frozen=True)
 class ContentRef:
-    kind: str  # "question" | "referrals"
+    kind: str  # "question" | "referrals" | "admissions"
     ref: str
     chart: str | None = None  # a question's chart kind by name (present.charts); None: by its type
 
@@ -133,10 +176,15 @@ class PackageSpec:
     description: str = ""
     source: str = ""
     path: Path | None = None
+    admissions: AdmissionsConfig | None = None
 
     @property
     def uses_referrals(self) -> bool:
         return "referrals" in self.data
+
+    @property
+    def uses_admissions(self) -> bool:
+        return "admissions" in self.data
 
     def question(self, question_id: str) -> Question:
         for question in self.questions:
@@ -213,7 +261,8 @@ def _step(model: StepModel) -> ProgramStep:
         minutes=model.minutes,
         points=tuple(model.points or ()),
         content=tuple(ContentRef("question", c.question, c.chart) if c.question is not None
-                      else ContentRef("referrals", c.referrals, c.chart) for c in model.content or ()),
+                      else ContentRef("referrals", c.referrals, c.chart) if c.referrals is not None
+                      else ContentRef("admissions", c.admissions) for c in model.content or ()),
         reflection=tuple(model.reflection or ()),
     )
 
@@ -235,6 +284,7 @@ def parse_spec(raw: Any, source: str, path: Path | None = None) -> PackageSpec:
         description=model.description or "",
         source=model.source or "",
         path=path,
+        admissions=_admissions(model.admissions),
     )
     _check_references(spec, source)
     return spec

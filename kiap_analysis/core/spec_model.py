@@ -151,23 +151,59 @@ class OfferModel(_Closed):
                                                          "for the offer.")
 
 
+class OriginModel(_Closed):
+    """A place an admitted patient came from (own home, nursing home, ...)."""
+
+    id: Id
+    label: str
+    aliases: list[Text] | None = Field(None, description="Other names the region's admissions data use for it.")
+
+
+class FocusAreaModel(_Closed):
+    """A focus area of preventable admissions: diagnoses (code prefixes or group names) and ages."""
+
+    id: Id
+    label: str
+    codes: list[Text] | None = Field(None, description="ICD-10 code prefixes as the region writes them "
+                                                       "(DS72 matches DS720, DS721A); none: every diagnosis.")
+    groups: list[Text] | None = Field(None, description="Diagnosis group names (aliases) that map to the area.")
+    min_age: int | None = Field(None, strict=True, description="Lowest age in years that belongs to the area.")
+    max_age: int | None = Field(None, strict=True, description="Highest age in years that belongs to the area.")
+
+
+class AdmissionsModel(_Closed):
+    """How a package reads and counts the region's admissions (one row per admission)."""
+
+    short_stay_hours: float = Field(4, gt=0, description="An admission shorter than this is a short admission.")
+    readmission_days: int = Field(30, strict=True, gt=0, description="A new admission within this many days "
+                                                                      "of a discharge is a readmission.")
+    origins: list[OriginModel] = Field(min_length=1, description="Where patients come from, with aliases.")
+    focus_areas: list[FocusAreaModel] = Field(min_length=1, description="The focus areas, first match wins.")
+
+
+ADMISSION_CHARTS_DOC = "The admissions chart the slide shows."
+
+
 def _chart_name(value: Any) -> Any:
     if not isinstance(value, str):
         raise PydanticCustomError("chart_type", "expected the name of a chart kind, got {got}", {"got": repr(value)})
     return value
 
 
-_SLIDE = "expected {question: ID}, {question: ID, chart: KIND} or {referrals: rates}"
+_SLIDE = "expected {question: ID}, {question: ID, chart: KIND}, {referrals: rates} or {admissions: CHART}"
 
 
 class ContentModel(_Closed):
     """One slide of a step: {question: ID}, {question: ID, chart: KIND} or {referrals: rates}."""
 
     model_config = ConfigDict(json_schema_extra={"oneOf": [
-        {"required": ["question"]}, {"required": ["referrals"], "not": {"required": ["chart"]}}]})
+        {"required": ["question"]}, {"required": ["referrals"], "not": {"required": ["chart"]}},
+        {"required": ["admissions"], "not": {"required": ["chart"]}}]})
 
     question: Id = Field(None, description="The question the slide shows.")  # type: ignore[assignment]
     referrals: Literal["rates"] = Field(None, description="The referral chart the slide shows.")  # type: ignore[assignment]
+    admissions: Literal["weekday_hour", "origin", "age_focus", "short_stays", "rates",  # type: ignore[assignment]
+                        "readmissions"] = Field(None, description=ADMISSION_CHARTS_DOC)
     chart: Annotated[str, BeforeValidator(_chart_name)] = Field(  # type: ignore[assignment]
         None, description="A registered chart kind (default: by the question's type).")
 
@@ -180,7 +216,8 @@ class ContentModel(_Closed):
 
     @model_validator(mode="after")
     def _one_slide(self) -> ContentModel:
-        if (self.question is None) == (self.referrals is None) or (self.referrals is not None and self.chart):
+        given = [x for x in (self.question, self.referrals, self.admissions) if x is not None]
+        if len(given) != 1 or (self.question is None and self.chart):
             raise PydanticCustomError("content", _SLIDE)
         return self
 
@@ -217,15 +254,32 @@ class PackageModel(_Closed):
     version: Text = Field(description="Version of the spec, recorded in every manifest.")
     description: Text | None = Field(None, description="A short description of the package.")
     source: Text | None = Field(None, description="Where the data come from (shown on the charts).")
-    data: list[Literal["survey", "referrals"]] | None = Field(None, description="Data sources the package uses "
-                                                                                "(default: [survey]).")
+    data: list[Literal["survey", "referrals", "admissions"]] | None = Field(
+        None, description="Data sources the package uses (default: [survey]).")
     scales: dict[Text, ScaleModel] | None = Field(None, description="Answer scales by name, used by likert "
                                                                     "questions.")
     questions: list[QuestionModel] = Field(description="The survey questions, each with id, text and type.")
     offers: list[OfferModel] | None = Field(None, description="Municipal offers practices refer to (needed when "
                                                               "data lists referrals).")
+    admissions: AdmissionsModel | None = Field(None, description="How the admissions data are read (needed when "
+                                                                 "data lists admissions).")
     program: list[StepModel] = Field(description="The meeting program: steps in order, with slides and "
                                                  "reflection questions.")
+
+    @model_validator(mode="after")
+    def _admissions_rule(self) -> PackageModel:
+        """A package with admissions data says how to read them; only it shows admissions charts."""
+        if "admissions" in (self.data or ()):
+            if self.admissions is None:
+                raise PydanticCustomError("admissions", "a package that uses admissions data needs an "
+                                          "'admissions:' section (origins, focus_areas)", {"where": "admissions"})
+            return self
+        for i, step in enumerate(self.program):
+            for j, entry in enumerate(step.content or ()):
+                if entry.admissions is not None:
+                    raise PydanticCustomError("admissions", "admissions chart but 'admissions' not in data",
+                                              {"where": f"program[{i}] ({step.id}).content[{j}]"})
+        return self
 
     @model_validator(mode="after")
     def _referral_rule(self) -> PackageModel:
@@ -251,7 +305,8 @@ QUESTION_TYPES = tuple(_choices_of(m.model_fields["type"].annotation)[0] for m i
 STEP_KINDS = _choices_of(StepModel.model_fields["kind"].annotation)
 DATA_SOURCES = _choices_of(get_args(get_args(PackageModel.model_fields["data"].annotation)[0])[0])
 REFERRAL_CHARTS = _choices_of(ContentModel.model_fields["referrals"].annotation)
-CONTENT_KINDS = ("question", "referrals")
+ADMISSION_CHARTS = _choices_of(ContentModel.model_fields["admissions"].annotation)
+CONTENT_KINDS = ("question", "referrals", "admissions")
 
 
 # --------------------------------------------------------------------------- the JSON Schema

@@ -11,6 +11,7 @@ from kiap_analysis.core.config import Paths
 from kiap_analysis.core.errors import InputError, Problem, display_path
 from kiap_analysis.core.orders import Order, OrdersFile, resolve_spec
 from kiap_analysis.core.spec import PackageSpec
+from kiap_analysis.ingest.admissions import AdmissionIngest, read_admissions
 from kiap_analysis.ingest.archive import from_archive
 from kiap_analysis.ingest.referrals import ListedIngest, ReferralIngest, read_listed_patients, read_referrals
 
@@ -47,6 +48,10 @@ def required_inputs(order: Order, spec: PackageSpec, file: str) -> list[Problem]
     needs = [("survey", order.survey)] if "survey" in spec.data else []
     if spec.uses_referrals:
         needs += [("referrals", order.referrals), ("listed_patients", order.listed_patients)]
+    if spec.uses_admissions:
+        needs += [("admissions", order.admissions)]
+        if not spec.uses_referrals:
+            needs += [("listed_patients", order.listed_patients)]
     for key, value in needs:
         if value is None:
             problems.append(Problem(file, f"package '{spec.name}' needs '{key}', which order "
@@ -69,6 +74,29 @@ def read_referral_inputs(order: Order, spec: PackageSpec) -> tuple[ReferralInges
         listed = read_listed_patients(order.listed_patients, label(order.listed_patients, order), collect=True)
     except InputError as exc:
         problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    assert ingest is not None and listed is not None
+    return ingest, listed
+
+
+def read_admission_inputs(order: Order, spec: PackageSpec,
+                          listed: ListedIngest | None = None) -> tuple[AdmissionIngest, ListedIngest]:
+    """The admissions extract and the listed patients (``listed``: already read for the
+    referrals); their row problems come back in ``errors`` (for the reconciliation)."""
+    assert order.admissions is not None and order.listed_patients is not None and spec.admissions is not None
+    problems: list[Problem] = []
+    ingest = None
+    try:
+        ingest = read_admissions(order.admissions, spec.admissions, order.period, label(order.admissions, order),
+                                 collect=True)
+    except InputError as exc:
+        problems += exc.problems
+    if listed is None:
+        try:
+            listed = read_listed_patients(order.listed_patients, label(order.listed_patients, order), collect=True)
+        except InputError as exc:
+            problems += exc.problems
     if problems:
         raise InputError(problems)
     assert ingest is not None and listed is not None

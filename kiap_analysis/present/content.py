@@ -14,6 +14,7 @@ from kiap_analysis.core import formatting as fmt
 from kiap_analysis.core.config import settings
 from kiap_analysis.core.spec import ProgramStep, Question
 from kiap_analysis.present import charts
+from kiap_analysis.present.admission_content import admission_block
 from kiap_analysis.present.charts import Chart
 from kiap_analysis.privacy.suppression import HIDDEN, suppress_small_change
 from kiap_analysis.stats import change, claims, metrics
@@ -268,6 +269,10 @@ def build_content(analysis: OrderAnalysis) -> Content:
                 blocks.append(question_block(spec.question(ref.ref), current, baseline, analysis.change, ref.chart))
             elif ref.kind == "referrals" and current.referrals is not None:
                 blocks.extend(referral_blocks(current, baseline, analysis.change))
+            elif ref.kind == "admissions" and current.admissions is not None:
+                config = spec.admissions
+                blocks.append(admission_block(ref.ref, current.admissions, config.short_stay_hours,
+                                              config.readmission_days))
         steps.append(StepContent(step, blocks))
     return Content(
         order_id=order.id,

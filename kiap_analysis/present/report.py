@@ -103,6 +103,8 @@ def _block_table(block: Block) -> str:
             "" if pd.isna(v) else fmt.number(float(v), 1) for v in shown["Forventet ved klyngens rate"]]})
         body = table_html(shown, {"Pr. 1.000": 1, "95 %-KI fra": 1, "95 %-KI til": 1})
         body += _spread_html(block)
+    elif "question_id" not in table:  # labelled for the reader already (the admissions package's blocks)
+        body = table_html(table) + _spread_html(block)
     else:
         shown = table.rename(columns={"item": "Delspørgsmål", "category": "Svar", "n": "Antal",
                                       "base": "Grundlag", "pct": "Procent"})

@@ -84,6 +84,14 @@ def respondent_digest(key: bytes, link: str) -> str:
     return hmac.new(key, f"respondent-link:{link}".encode(), hashlib.sha256).hexdigest()
 
 
+def patient_digest(key: bytes, cpr: str) -> str:
+    """HMAC-SHA256 of a CPR number (digits and letters only, so '010190-1234' and '0101901234'
+    agree) under the key: it links a patient's admissions to count readmissions and is never
+    stored or published."""
+    compact = "".join(ch for ch in cpr.upper() if ch.isalnum())
+    return hmac.new(key, f"patient:{compact}".encode(), hashlib.sha256).hexdigest()
+
+
 def key_check(key: bytes) -> str:
     """A value that tells whether a register was made with this key, without revealing it."""
     return hmac.new(key, _KEY_CHECK, hashlib.sha256).hexdigest()[:32]

@@ -108,6 +108,12 @@ def _pinned(hidden_sum: int, primaries: int, secondary_forced: list[bool], small
     return one_high - one_low < 1
 
 
+def is_pinned(hidden_sum: int, primaries: int, secondaries: int, smallest_shown: float, minimum: int) -> bool:
+    """Whether a '<5' count of a table whose total is published can be worked back out
+    (``_pinned`` without cells forced by another round): for other tables than the rates."""
+    return _pinned(hidden_sum, primaries, [False] * secondaries, smallest_shown, minimum)
+
+
 def suppress_small_base(table: pd.DataFrame, minimum: int | None = None) -> pd.DataFrame:
     """A survey table whose chart has too few answers (``minimum``: the settings'
     ``min_survey_base`` unless given) keeps its base but not its numbers."""

@@ -35,6 +35,7 @@ from kiap_analysis.core.identifiers import public_words, texts_of
 from kiap_analysis.core.messages_da import danish
 from kiap_analysis.core.orders import Order, OrdersFile, load_orders, resolve_spec
 from kiap_analysis.core.spec import PackageSpec
+from kiap_analysis.ingest.admissions import AdmissionIngest
 from kiap_analysis.ingest.agreements import Agreement, agreement_problems, read_agreements
 from kiap_analysis.ingest.names import read_names
 from kiap_analysis.ingest.places import (
@@ -46,7 +47,14 @@ from kiap_analysis.ingest.places import (
 )
 from kiap_analysis.ingest.referrals import ListedIngest, ReferralIngest
 from kiap_analysis.ingest.roster import ClusterPractices, cluster_practices
-from kiap_analysis.ingest.rounds import baseline_of, label, of_round, read_referral_inputs, required_inputs
+from kiap_analysis.ingest.rounds import (
+    baseline_of,
+    label,
+    of_round,
+    read_admission_inputs,
+    read_referral_inputs,
+    required_inputs,
+)
 from kiap_analysis.ingest.survey import SurveyIngest, read_survey
 from kiap_analysis.present.content import Content, build_content
 from kiap_analysis.present.deck import slide_count, write_deck
@@ -61,6 +69,7 @@ from kiap_analysis.privacy.pseudonyms import (
 from kiap_analysis.privacy.redaction import Redactor
 from kiap_analysis.privacy.suppression import redact_frame, safe_table
 from kiap_analysis.run.letters import practice_letters
+from kiap_analysis.stats.admissions import admission_result
 from kiap_analysis.stats.analysis import (
     align_suppression,
     compare_rounds,
@@ -85,21 +94,45 @@ class RoundInputs:
     survey: SurveyIngest | None = field(default=None, repr=False)
     referrals: ReferralIngest | None = field(default=None, repr=False)  # both or neither
     listed: ListedIngest | None = field(default=None, repr=False)
+    admissions: AdmissionIngest | None = field(default=None, repr=False)  # with listed
     problems: list[Problem] = field(default_factory=list)  # the survey could not be read: the round fails
 
     @property
+    def has_practices(self) -> bool:
+        """Whether the round has practice data (referrals or admissions, with listed patients)."""
+        return self.listed is not None and (self.referrals is not None or self.admissions is not None)
+
+    @property
     def ydernumre(self) -> set[str]:
-        """The practices in the round's referral data (private)."""
-        if self.referrals is None or self.listed is None:
+        """The practices in the round's referral and admissions data (private)."""
+        if not self.has_practices:
             return set()
-        return set(self.referrals.counts["ydernummer"]) | set(self.listed.listed["ydernummer"])
+        assert self.listed is not None
+        found = set(self.listed.listed["ydernummer"])
+        if self.referrals is not None:
+            found |= set(self.referrals.counts["ydernummer"])
+        if self.admissions is not None:
+            found |= set(self.admissions.admissions["ydernummer"]) - {""}
+        return found
 
     @property
     def row_errors(self) -> list[Problem]:
-        """The referral inputs' row problems (they fail the order after its reconciliation)."""
-        if self.referrals is None or self.listed is None:
+        """The practice inputs' row problems (they fail the order after its reconciliation)."""
+        if not self.has_practices:
             return []
-        return self.referrals.errors + self.listed.errors
+        assert self.listed is not None
+        found = list(self.listed.errors)
+        if self.referrals is not None:
+            found = self.referrals.errors + found
+        if self.admissions is not None:
+            found += self.admissions.errors
+        return found
+
+    @property
+    def practice_names(self) -> dict[str, str]:
+        """ydernummer -> name, as the practice inputs give it (private)."""
+        names = dict(self.referrals.practice_names) if self.referrals is not None else {}
+        return names | (self.listed.practice_names if self.listed is not None else {})
 
 
 @dataclass
@@ -131,10 +164,11 @@ class OrderInputs:
 
     @property
     def keeps_letters(self) -> bool:
-        """Whether the practices get lasting letters: the order has referral data without row
-        errors (inputs with row errors stop the order, their practices get no lasting letter)."""
-        with_referrals = [r for r in self.rounds if r.referrals is not None]
-        return bool(with_referrals) and not any(r.row_errors for r in with_referrals)
+        """Whether the practices get lasting letters: the order has referral or admissions data
+        without row errors (inputs with row errors stop the order, their practices get no lasting
+        letter)."""
+        with_practices = [r for r in self.rounds if r.has_practices]
+        return bool(with_practices) and not any(r.row_errors for r in with_practices)
 
     @property
     def links_respondents(self) -> bool:
@@ -161,6 +195,11 @@ def read(orders_file: Path | str, order_id: str) -> OrderInputs:
         if rnd.spec.uses_referrals and not found:
             try:
                 rnd.referrals, rnd.listed = read_referral_inputs(rnd.order, rnd.spec)
+            except InputError as exc:
+                found += exc.problems
+        if rnd.spec.uses_admissions and not found:
+            try:
+                rnd.admissions, rnd.listed = read_admission_inputs(rnd.order, rnd.spec, rnd.listed)
             except InputError as exc:
                 found += exc.problems
         problems += of_round(found, rnd.order, order)
@@ -222,15 +261,14 @@ def pseudonymise(inputs: OrderInputs, register: PseudonymRegister | None,
     letters: dict[str, str] = {}
     names: dict[str, str] = {}
     for rnd in inputs.rounds:
-        if rnd.referrals is None or rnd.listed is None:
+        if not rnd.has_practices:
             continue
         if register is None:
             new = sorted(rnd.ydernumre - set(letters))
             letters.update({y: letter(len(letters) + i) for i, y in enumerate(new)})
         else:
             letters.update(register.assign(rnd.ydernumre))
-        names.update(rnd.referrals.practice_names)
-        names.update(rnd.listed.practice_names)
+        names.update(rnd.practice_names)
     links = {}
     if link_key is not None:
         links = {rnd.order.id: {rid: respondent_digest(link_key, link) for rid, link in rnd.survey.link_keys.items()}
@@ -290,9 +328,9 @@ def _identifiers(named: Pseudonymised) -> dict[str, set[str]]:
     found = {"ydernummer": set(inputs.known.ydernumre), "practice_name": set(inputs.known.names)}
     seen: dict[str, str] = {}
     for rnd in inputs.rounds:
-        if rnd.referrals is not None and rnd.listed is not None:
+        if rnd.has_practices:
             found["ydernummer"] |= rnd.ydernumre
-            seen |= rnd.referrals.practice_names | rnd.listed.practice_names
+            seen |= rnd.practice_names
             found["practice_name"] |= set(seen.values())
     order = inputs.order
     found["public"] = set(public_words([order.id, order.cluster, order.municipality,
@@ -343,8 +381,11 @@ def compute(cleaned: CleanOrder, settings: Settings) -> OrderAnalysis:
         referrals = None
         if raw.referrals is not None and raw.listed is not None:
             referrals = referral_result(raw.referrals, raw.listed, raw.spec, named.letters, settings)
+        admissions = None
+        if raw.admissions is not None and raw.listed is not None:
+            admissions = admission_result(raw.admissions, raw.listed, raw.spec, named.letters, settings)
         results.append(round_result(raw.order, raw.spec, survey, referrals, raw.row_errors, orders_file,
-                                    settings))
+                                    settings, admissions))
     problems = list(cleaned.problems)
     for rnd in results:
         problems += of_round([p for p in rnd.problems if p.severity == "error"], rnd.order, order)

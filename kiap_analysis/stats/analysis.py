@@ -28,6 +28,7 @@ from kiap_analysis.stats import change, funnel, metrics
 from kiap_analysis.stats.claims import adjust
 from kiap_analysis.stats.disclosure import SizeBand, bands_for_rounds, strict_rates
 from kiap_analysis.stats.results import (
+    AdmissionResult,
     FollowUpChange,
     ReferralResult,
     RoundResult,
@@ -153,10 +154,11 @@ def _hiding(result: ReferralResult, cells: frozenset[tuple[str, str]], settings:
 
 
 def round_result(order: Order, spec: PackageSpec, survey: SurveyResult | None, referrals: ReferralResult | None,
-                 row_errors: list[Problem], orders_file: str, settings: Settings) -> RoundResult:
+                 row_errors: list[Problem], orders_file: str, settings: Settings,
+                 admissions: AdmissionResult | None = None) -> RoundResult:
     """A round's results with its reconciliation and problems: data loss past its limit, counts
-    that do not fit, and the referral inputs' row errors."""
-    result = RoundResult(order, spec, survey, referrals)
+    that do not fit, and the referral and admissions inputs' row errors."""
+    result = RoundResult(order, spec, survey, referrals, admissions=admissions)
     result.reconciliation = round_reconciliation(result)
     result.problems = reconcile.loss_problems(result.reconciliation, settings, orders_file, order.line)
     if survey is not None:
@@ -173,6 +175,10 @@ def round_reconciliation(rnd: RoundResult) -> reconcile.Reconciliation:
         accounts.append(reconcile.survey_account(s.ingest, s.clean, s.tables, s.free_text, rnd.spec))
     if rnd.referrals is not None:
         accounts += reconcile.referral_accounts(rnd.referrals.ingest, rnd.referrals.listed)
+    if rnd.admissions is not None:
+        accounts.append(reconcile.admission_account(rnd.admissions.ingest))
+        if rnd.referrals is None:
+            accounts.append(reconcile.listed_account(rnd.admissions.listed))
     return reconcile.Reconciliation(rnd.order.id, rnd.label, tuple(accounts), dict(rnd.order.accept_loss))
 
 

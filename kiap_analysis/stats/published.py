@@ -13,7 +13,7 @@ from kiap_analysis.privacy.suppression import suppress_small_base, suppress_smal
 from kiap_analysis.stats import change, metrics
 from kiap_analysis.stats.disclosure import whole_numbers
 from kiap_analysis.stats.reidentification import measure
-from kiap_analysis.stats.results import OrderAnalysis, ReferralResult
+from kiap_analysis.stats.results import AdmissionResult, OrderAnalysis, ReferralResult
 
 RATE_TABLE_COLUMNS = ["practice", "offer", "referrals", "rate_per_1000", "ci_low", "ci_high", "expected", "funnel",
                       "funnel_adjusted"]
@@ -44,6 +44,33 @@ def published_tables(analysis: OrderAnalysis) -> dict[str, pd.DataFrame]:
                 tables["referrals_change"] = whole_numbers(
                     moves, ["rate_per_1000_baseline", "rate_per_1000_follow_up"],
                     ~moves["practice"].isin([metrics.CLUSTER, change.BOTH_ROUNDS]))
+    if current.admissions is not None:
+        tables.update(admission_tables(current.admissions))
+    return tables
+
+
+ADMISSION_COLUMNS = {  # table -> (its columns, the counts written as shown)
+    "weekday_hour": (["weekday", "band", "band_hours", "admissions"], ["admissions"]),
+    "origin": (["origin", "admissions", "pct"], ["admissions"]),
+    "age_focus": (["focus_area", "age_group", "admissions", "pct"], ["admissions"]),
+    "short_stays": (["weekday", "admissions", "short_admissions", "pct"], ["admissions", "short_admissions"]),
+    "readmissions": (["focus_area", "admissions", "readmissions", "pct"], ["admissions", "readmissions"]),
+}
+
+
+def admission_tables(result: AdmissionResult) -> dict[str, pd.DataFrame]:
+    """tables/admissions_<name>.csv: counts as shown ('<5', 'skjult'), shares (pct, 0-100) to
+    one decimal and blank where hidden; the rates per 1,000 as the referral package writes them
+    (focus_area for offer, admissions for referrals)."""
+    tables = {}
+    for name, (columns, counts) in ADMISSION_COLUMNS.items():
+        table = result.tables[name]
+        table = table.assign(**{c: table[f"{c}_shown"] for c in counts})[columns]
+        if "pct" in table:
+            table = table.assign(pct=table["pct"].round(1))
+        tables[f"admissions_{name}"] = table
+    rates = result.rates.assign(referrals=result.rates["referrals_shown"])[RATE_TABLE_COLUMNS]
+    tables["admissions_per_1000"] = rates.rename(columns={"offer": "focus_area", "referrals": "admissions"})
     return tables
 
 
@@ -99,4 +126,10 @@ def processed_tables(analysis: OrderAnalysis, key: bytes) -> dict[str, pd.DataFr
             "listed_patients": listed["listed_patients"],
         })
         tables["referrals_per_1000"] = referrals.rates
+    admissions = analysis.current.admissions
+    if admissions is not None:  # no CPR number or digest: the reader keeps neither
+        frame = admissions.ingest.admissions
+        tables["admissions"] = frame.drop(columns=["row", "ydernummer"]).assign(
+            practice_digest=frame["ydernummer"].map(lambda y: practice_digest(key, y) if y else ""))
+        tables["admissions_per_1000"] = admissions.rates
     return tables

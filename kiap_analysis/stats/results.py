@@ -13,6 +13,7 @@ from kiap_analysis.clean.survey import CleanSurvey
 from kiap_analysis.core.errors import Problem
 from kiap_analysis.core.orders import Order
 from kiap_analysis.core.spec import PackageSpec
+from kiap_analysis.ingest.admissions import AdmissionIngest
 from kiap_analysis.ingest.agreements import Agreement
 from kiap_analysis.ingest.places import Places, published_problem
 from kiap_analysis.ingest.referrals import ListedIngest, ReferralIngest
@@ -59,6 +60,22 @@ class ReferralResult:
 
 
 @dataclass
+class AdmissionResult:
+    """The admissions package's numbers (stats.admissions), every count table suppressed."""
+
+    ingest: AdmissionIngest = field(repr=False)  # ydernumre as read (no CPR number, no digest)
+    listed: ListedIngest = field(repr=False)
+    tables: dict[str, pd.DataFrame]  # weekday_hour, origin, age_focus, short_stays, readmissions
+    rates: pd.DataFrame  # the referral package's rate table shape: practice, offer (focus area), referrals, ...
+    areas: list[str]  # the rate table's 'offer's: all admissions first, then the focus areas
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def funnels(self) -> dict[str, funnel.FunnelFit]:
+        return funnel.fit_offers(self.rates, metrics.CLUSTER)
+
+
+@dataclass
 class RoundResult:
     """One survey/data round: the order itself, or the baseline a follow-up compares with."""
 
@@ -68,6 +85,7 @@ class RoundResult:
     referrals: ReferralResult | None
     reconciliation: reconcile.Reconciliation | None = None
     problems: list[Problem] = field(default_factory=list)  # data loss and counts that do not fit (both severities)
+    admissions: AdmissionResult | None = None
 
     @property
     def label(self) -> str:
@@ -140,6 +158,8 @@ class OrderAnalysis:
                 found += rnd.survey.ingest.warnings
             if rnd.referrals:
                 found += rnd.referrals.warnings
+            if rnd.admissions:
+                found += rnd.admissions.warnings
             found += [p for p in rnd.problems if p.severity == "warning"]
         if self.change is not None:
             found += self.change.warnings

@@ -119,7 +119,8 @@ def test_without_chart_a_question_gets_its_types_kind(tmp_path, workbook):
 def test_an_unknown_kind_stops_the_order_naming_the_spec_the_step_and_the_kinds(tmp_path, workbook):
     orders = _order(tmp_path / "in", "[{question: q1, chart: dot_plat}, {question: q2}]")
     message = (f"{tmp_path / 'in' / 'tiny.yaml'}: program.blok1 (q1): chart kind 'dot_plat' is not registered "
-               "(registered: choice, funnel, likert, offer_rates, practice_rates; for a likert question: "
+               "(registered: admission_funnel, admission_rates, admission_shares, choice, funnel, likert, "
+               "offer_rates, practice_rates, weekday_hour; for a likert question: "
                "choice, likert)")
     with pytest.raises(SpecError) as caught:
         api.load_order(orders, "tiny-2026")
@@ -150,7 +151,8 @@ def test_a_spec_names_a_questions_chart_kind():
     schema = json.loads((CATALOGUE_DIR / "package.schema.json").read_text(encoding="utf-8"))
     jsonschema.validate(_spec([{"question": "q1", "chart": "dot_plot"}]), schema)
     for content, error in (([{"referrals": "rates", "chart": "dot_plot"}],
-                            r"content\[0\]: expected \{question: ID\}, \{question: ID, chart: KIND\} or"),
+                            r"content\[0\]: expected \{question: ID\}, \{question: ID, chart: KIND\}, "
+                            r"\{referrals: rates\} or"),
                            ([{"question": "q1", "chart": 3}],
                             r"content\[0\]\.chart: expected the name of a chart kind, got 3")):
         with pytest.raises(SpecError, match=error):
@@ -160,7 +162,8 @@ def test_a_spec_names_a_questions_chart_kind():
 
 
 def test_the_registry():
-    assert charts.names() == ["choice", "funnel", "likert", "offer_rates", "practice_rates"]
+    assert charts.names() == ["admission_funnel", "admission_rates", "admission_shares", "choice", "funnel",
+                             "likert", "offer_rates", "practice_rates", "weekday_hour"]
     assert charts.kinds_for("likert_grid") == ["likert"] and charts.kinds_for("free_text") == []
     with pytest.raises(ValueError, match="'likert' is already registered"):
         charts.register(replace(DOT_PLOT, name="likert"))

@@ -25,9 +25,11 @@ def demo_orders(tmp_path_factory):
     return write_demo(tmp_path_factory.mktemp("demo"))
 
 
-def test_demo_covers_both_packages_clusters_and_a_follow_up(demo_orders):
+def test_demo_covers_the_packages_clusters_and_a_follow_up(demo_orders):
     orders = [e.order for e in load_orders(demo_orders).entries]
-    assert {o.package for o in orders} == {"akutfunktioner", "forebyggelse-rehabilitering"}
+    assert {o.package for o in orders} == {"akutfunktioner", "forebyggelse-rehabilitering", "indlaeggelser"}
+    [admissions] = [o for o in orders if o.package == "indlaeggelser"]
+    assert admissions.admissions is not None and admissions.listed_patients is not None
     assert len({o.cluster for o in orders}) >= 2
     follow_up = [o for o in orders if o.round == "follow-up"]
     assert follow_up and all(o.baseline in {x.id for x in orders} for o in follow_up)

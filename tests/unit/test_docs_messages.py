@@ -61,6 +61,9 @@ def write_inputs(folder: Path) -> str:
     xlsx(folder / "uden_tilbud.xlsx", [["Henvisningsdato", "Ydernummer", "Forløb"], ["01-02-2025", "012345", "KOL"],
                                         ["02-02-2025", "012345", None], ["03-02-2024", "234567", "KOL"]])
     write_bomb(folder / "stor.xlsx")
+    write(folder / "indlagt.csv", "Respondent;q1\n" + "".join(f"{i};I høj grad\n" for i in range(1, 10)))
+    write(folder / "uden_tid.csv", "Indlæggelsestidspunkt;Udskrivningstidspunkt;Alder;Ydernummer;Henvist fra\n"
+                                   "03-03-2025 08:00;03-03-2025 10:00;80;012345;Eget hjem\n;;82;012345;Eget hjem\n")
     return "orders:\n" + "".join([
         order("sx-kontakt", AKUT + "    survey: sx_kontakt\n"),
         order("sx-status", AKUT + "    survey: sx_de\n"),
@@ -78,6 +81,8 @@ def write_inputs(folder: Path) -> str:
         order("uden-tilbud", FOREBYG + "    referrals: uden_tilbud.xlsx\n"
                                        "    period: {start: 2025-01-01, end: 2025-12-31}\n"),
         order("stor", AKUT + "    survey: stor.xlsx\n"),
+        order("uden-tid", "    package: indlaeggelser\n    survey: indlagt.csv\n    listed_patients: tilmeldte.csv\n"
+                          "    admissions: uden_tid.csv\n    period: {start: 2025-03-01, end: 2025-03-31}\n"),
     ])
 
 

@@ -12,7 +12,7 @@ from conftest import write
 NAMES = "    cluster: K\n    municipality: M\n    package: akutfunktioner\n"
 FIELDS = ", ".join(sorted(KNOWN_FIELDS))
 LOSS_FIX = ("write e.g. accept_loss: {duplicate_respondent: 'two test answers by the coordinator'}; rules: "
-            "uncounted_answers, duplicate_respondent, unknown_answer, no_offer")
+            "uncounted_answers, duplicate_respondent, unknown_answer, no_offer, no_admission_time")
 
 # order id -> (the order's lines after its id, the problems: (line, column, message, fix))
 CASES = {
@@ -158,5 +158,5 @@ def test_the_model_forbids_unknown_keys_and_knows_the_documented_ones():
     assert OrderModel.model_config["extra"] == "forbid"
     documented = {"id", "cluster", "municipality", "package", "round", "baseline", "survey", "invited", "referrals",
                   "listed_patients", "period", "questions", "survey_map", "template", "names", "respondent_id",
-                  "survey_language", "accept_loss", "disclosure", "agreements"}
+                  "survey_language", "accept_loss", "disclosure", "agreements", "admissions"}
     assert documented == KNOWN_FIELDS

@@ -62,7 +62,7 @@ def test_schema_follows_the_model():
     jsonschema.Draft202012Validator.check_schema(schema)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert list(schema["properties"]) == ["name", "title", "version", "description", "source", "data", "scales",
-                                          "questions", "offers", "program"]
+                                          "questions", "offers", "admissions", "program"]
     assert schema["required"] == ["name", "title", "version", "questions", "program"]
     defs = schema["$defs"]
     # one closed object per question type, each with what that type needs
@@ -79,14 +79,17 @@ def test_schema_follows_the_model():
     assert defs["StepModel"]["required"] == ["id", "kind", "title"]
     assert defs["StepModel"]["properties"]["kind"]["enum"] == list(STEP_KINDS) == ["intro", "block", "pause", "summary"]
     assert defs["OfferModel"]["required"] == ["id", "label"]
-    assert schema["properties"]["data"]["anyOf"][0]["items"]["enum"] == list(DATA_SOURCES) == ["survey", "referrals"]
+    assert schema["properties"]["data"]["anyOf"][0]["items"]["enum"] == list(DATA_SOURCES) == [
+        "survey", "referrals", "admissions"]
     content = defs["ContentModel"]
-    assert list(content["properties"]) == ["question", "referrals", "chart"]
+    assert list(content["properties"]) == ["question", "referrals", "admissions", "chart"]
     assert content["oneOf"] == [{"required": ["question"]},
-                                {"required": ["referrals"], "not": {"required": ["chart"]}}]
+                                {"required": ["referrals"], "not": {"required": ["chart"]}},
+                                {"required": ["admissions"], "not": {"required": ["chart"]}}]
     # every mapping of a spec is closed: an unknown key is an error
     objects = list(_objects(schema))
-    assert len(objects) == 11  # the package, scale, choice, five question types, offer, content, step
+    assert len(objects) == 14  # the package, scale, choice, five question types, offer, content, step,
+    # admissions, origin, focus area
     assert all(o.get("additionalProperties") is False for o in objects)
 
 
@@ -111,7 +114,7 @@ def _tiny(change) -> dict:
 
 
 TYPES = "single_choice, likert, likert_grid, multi_choice, free_text"
-SLIDE = "expected {question: ID}, {question: ID, chart: KIND} or {referrals: rates}"
+SLIDE = "expected {question: ID}, {question: ID, chart: KIND}, {referrals: rates} or {admissions: CHART}"
 BROKEN = {
     "unknown question type": (
         lambda r: r["questions"][0].update(type="likert_scale"),
@@ -159,7 +162,7 @@ BROKEN = {
         "program[0] (intro).minutes: expected a whole number, got '5 min'"),
     "unknown content": (
         lambda r: r["program"][1]["content"].append({"slide": "q1"}),
-        "program[1] (blok1).content[3]: unknown key(s) 'slide' (known: question, referrals, chart)"),
+        "program[1] (blok1).content[3]: unknown key(s) 'slide' (known: question, referrals, admissions, chart)"),
     "a chart without a slide": (
         lambda r: r["program"][1]["content"].append({"chart": "dot_plot"}),
         f"program[1] (blok1).content[3]: {SLIDE}"),
@@ -188,7 +191,7 @@ BROKEN = {
         "offers: a package that uses referral data must list its offers"),
     "unknown data source": (
         lambda r: r.update(data=["survey", "registry"]),
-        "data: 'registry' is not one of survey, referrals"),
+        "data: 'registry' is not one of survey, referrals, admissions"),
     "empty name": (
         lambda r: r.update(name=None),
         "top level: missing 'name' (the catalogue name orders use in 'package:')"),
@@ -233,7 +236,7 @@ def test_every_problem_is_named_at_once():
         "program[0] (intro): kind 'y' is not one of intro, block, pause, summary",
         "program[0] (intro): unknown key(s) 'minutez' (known: id, kind, title, minutes, points, content, reflection)",
         "top level: unknown key(s) 'owner' (known: name, title, version, description, source, data, scales, "
-        "questions, offers, program)",
+        "questions, offers, admissions, program)",
     ]
 
 

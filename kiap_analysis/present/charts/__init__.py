@@ -9,7 +9,16 @@ practice_rates, funnel. A kind from elsewhere (a test, a package's own code) joi
 
 from matplotlib.axes import Axes  # the type ``draw`` returns, for callers outside present/
 
-from kiap_analysis.present.charts import choice, funnel, likert, offer_rates, practice_rates  # noqa: F401 (register)
+from kiap_analysis.present.charts import (  # noqa: F401 (register)
+    admission_rates,
+    admission_shares,
+    choice,
+    funnel,
+    likert,
+    offer_rates,
+    practice_rates,
+    weekday_hour,
+)
 from kiap_analysis.present.charts._native import add_charts
 from kiap_analysis.present.charts._render import RenderedFigure, draw, figure, notebook_backend
 from kiap_analysis.present.charts._style import STYLE
