@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 from pptx.chart.data import CategoryChartData
-from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION
+from pptx.enum.chart import XL_AXIS_CROSSES, XL_CHART_TYPE, XL_LABEL_POSITION
 from pptx.enum.chart import XL_TICK_LABEL_POSITION as TICKS
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.util import Emu, Pt
@@ -188,6 +188,9 @@ def add_native(slide, box, chart: Chart) -> list:
     value_axis.tick_labels.number_format_is_linked = False
     native.gridlines(value_axis)
     pptx_chart.category_axis.tick_label_position = TICKS.LOW
+    # The dark category axis line at the plot's left edge, not at 0: at 0 it ran through the
+    # middle level's labels ('26 %'); the 0 % gridline stays behind the bars.
+    value_axis.crosses = XL_AXIS_CROSSES.MINIMUM
     pptx_chart.category_axis.format.line.color.rgb = native.rgb(palette.TEXT)
     native.plot_layout(pptx_chart, 0.32, PLOT_Y, 0.66, PLOT_H)
     frames = [frame]
