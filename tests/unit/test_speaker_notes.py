@@ -39,9 +39,9 @@ def test_chart_notes_name_the_largest_and_smallest_share_then_the_reflection(tmp
     # q1: Enig 60 % is the largest level; Uenig and Hverken eller 20 % each; nobody 'Ved ikke'
     # (not said); a three-level scale gets no top-two sentence.
     assert notes["Hvor enig er du?"] == [
-        "Flest svarer 'Enig' (60 %), færrest 'Uenig' og 'Hverken eller' (20 %).", *reflection]
+        "Flest svarer 'Enig' (60\u00a0%), færrest 'Uenig' og 'Hverken eller' (20\u00a0%).", *reflection]
     assert notes["Hvordan henviser du?"] == [
-        "Flest har valgt 'Telefon' (60 %), færrest 'Andet' (20 %).", *reflection]
+        "Flest har valgt 'Telefon' (60\u00a0%), færrest 'Andet' (20\u00a0%).", *reflection]
 
 
 REFERRAL_ORDER = """
@@ -119,6 +119,6 @@ def test_notes_say_nobody_when_no_one_chose_an_option(tmp_path, workbook):
     notes, _ = _referral_notes(tmp_path, workbook)
     # Six answers 'I høj grad' on a five-level scale: 100 %; top two 'I høj grad' + 'I meget høj grad'.
     assert notes["Kendskab til kommunens tilbud"][:2] == [
-        "Flest svarer 'I høj grad' (100 %); ingen svarer nogen af de 4 andre.",
-        "I alt svarer 100 % 'I høj grad' eller 'I meget høj grad'."]
+        "Flest svarer 'I høj grad' (100\u00a0%); ingen svarer nogen af de 4 andre.",
+        "I alt svarer 100\u00a0% 'I høj grad' eller 'I meget høj grad'."]
     assert notes["Hvordan henviser vi?"][0] == "Ingen har valgt nogen af mulighederne."
