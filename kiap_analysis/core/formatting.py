@@ -18,10 +18,11 @@ def number(value: float, decimals: int = 0) -> str:
 
 
 def percent(value: float) -> str:
-    """A share in percent without false precision: 44.6 -> '45 %'."""
+    """A share in percent without false precision: 44.6 -> '45\u00a0%' (a non-breaking space, so
+    the sign never wraps away from its number)."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "ikke beregnet"
-    return f"{number(round(value), 0)} %"
+    return f"{number(round(value), 0)}\u00a0%"
 
 
 def rate(value: float) -> str:

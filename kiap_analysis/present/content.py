@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -255,6 +256,20 @@ def _offer_block(result: ReferralResult, offer: str, fit: FunnelFit | None) -> B
     return _chart_block(key, f"{offer}: henvisninger pr. 1.000 tilmeldte patienter",
                         "Antal henvisninger pr. 1.000 tilmeldte patienter for klyngens praksis, pseudonymiseret",
                         _total_text(rows), shown, table=rows)
+
+
+REFLECTION_LEAD = "Refleksionsspørgsmål:"
+
+
+def speaker_notes(block: Block, reflection: Sequence[str] = ()) -> list[str]:
+    """What the facilitator reads under a chart slide: sentences generated from the chart's
+    numbers (its kinds' ``notes``), a follow-up's changes with the verdicts ``claims.adjust``
+    gave them (``block.changes``), then the block's reflection questions."""
+    lines = [*charts.notes(block.charts)] if block.charts else ([block.note] if block.note else [])
+    lines.extend(line.text for line in block.changes)
+    if reflection:
+        lines.extend([REFLECTION_LEAD, *reflection])
+    return lines
 
 
 def build_content(analysis: OrderAnalysis) -> Content:

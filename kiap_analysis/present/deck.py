@@ -29,6 +29,7 @@ from kiap_analysis.present.content import (
     Content,
     StepContent,
     agreement_points,
+    speaker_notes,
 )
 
 DEFAULT_TEMPLATE = DECK_TEMPLATE
@@ -173,7 +174,7 @@ class DeckBuilder:
         if step.step.reflection:
             self._notes(slide, ["Refleksionsspørgsmål til blokken:", *step.step.reflection])
 
-    def chart_slide(self, block: Block, footer: str) -> None:
+    def chart_slide(self, block: Block, footer: str, reflection: Sequence[str] = ()) -> None:
         slide = self._slide("Diagram", block.title)
         width = self.width - 2 * MARGIN
         top = Inches(1.3)
@@ -194,8 +195,7 @@ class DeckBuilder:
             self._textbox(slide, MARGIN, top + Inches(1.2), width, block.note, 24, palette.MUTED_TEXT,
                           align=PP_ALIGN.CENTER, name="Note")
         self._footer(slide, footer)
-        self._notes(slide, [block.question_text, block.base, block.caption, block.note,
-                            *(line.text for line in block.changes)])
+        self._notes(slide, speaker_notes(block, reflection))
 
     def _charts(self, slide, block: Block, box) -> None:
         """The block's native charts side by side, or its picture when a kind has no native chart."""
@@ -272,7 +272,7 @@ class DeckBuilder:
                 if block.kind == "free_text":
                     self.free_text_slides(block, content.footer)
                 else:
-                    self.chart_slide(block, content.footer)
+                    self.chart_slide(block, content.footer, step.step.reflection)
             if step.step.reflection:
                 self.reflection_slide(step)
         self.closing_slide(content)

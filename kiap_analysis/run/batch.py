@@ -259,6 +259,7 @@ def run_orders(orders_path: Path | str, paths: Paths, only: list[str] | None = N
                 if leftovers:
                     say(leftovers.message())
                 progress = progress or Progress(len(entries), stream=sys.stderr if log is None else None, log=log)
+                progress.start_ticker()
                 try:
                     report = _run_locked(orders, entries, paths, run_id, force, only, workers, timeout, progress,
                                          stop, say)
@@ -289,6 +290,7 @@ def _run_locked(orders: OrdersFile, entries: list[OrderEntry], paths: Paths, run
     if todo and not stop:
         load_key(paths.private)  # created here, on the terminal, on the very first run
     count = max(1, min(workers or os.cpu_count() or 1, len(todo))) if todo else 0
+    progress.set_workers(count)
     peak = None
     staging_root = paths.private / RUNS_DIR / run_id
     try:

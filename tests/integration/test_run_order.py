@@ -75,7 +75,7 @@ def test_tiny_order_through_the_notebook(tiny_order, workbook):
     assert notebook.metadata.kernelspec.name == "kiap-workbook"
     report = (out / "report.html").read_text()
     assert "Hvor enig er du?" in report and "Planted" not in report
-    assert "<h2>Om data</h2>" in report and "75 %" in report  # 6 of 8 invited answered
+    assert "<h2>Om data</h2>" in report and "75\u00a0%" in report  # 6 of 8 invited answered
 
     failed = outcomes["broken-2026"]
     assert failed.status == "failed" and "missing.csv" in failed.error

@@ -83,8 +83,9 @@ def test_a_kind_registered_from_the_tests_is_drawn_in_the_report_and_the_deck(tm
                                      "{question: q3}]")
     order = api.load_order(orders, "tiny-2026")
     assert [c.kind for b in order.content.steps[1].blocks for c in b.charts] == ["dot_plot", "dot_picture"]
-    q1_alt = "Prikdiagram over 'Hvor enig er du?': Uenig 20 %, Hverken eller 20 %, Enig 40 %, Ved ikke 20 %"
-    q2_alt = "Prikdiagram over 'Hvordan henviser du?': Telefon 60 %, Brev 40 %, Andet 20 %"
+    q1_alt = ("Prikdiagram over 'Hvor enig er du?': Uenig 20\u00a0%, Hverken eller 20\u00a0%, Enig 40\u00a0%, "
+              "Ved ikke 20\u00a0%")
+    q2_alt = "Prikdiagram over 'Hvordan henviser du?': Telefon 60\u00a0%, Brev 40\u00a0%, Andet 20\u00a0%"
 
     # The report: each question's figure at the kind's size (6 x (1 + 0.5 per category) inches at 110 dpi).
     figures = _figures(report.step_html(order.content.steps[1]))

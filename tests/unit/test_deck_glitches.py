@@ -1,6 +1,7 @@
 """Issue 18's chart glitches, each checked in the deck's chart XML: no automatic chart title,
 one legend entry per series shown, the 'Ved ikke' bars in the scale's rows, no '0 %' without
-a bar, one colon in a reflection title, one word for listed patients on a slide."""
+a bar, no axis line through the middle level's labels, one colon in a reflection title, one
+word for listed patients on a slide."""
 
 from __future__ import annotations
 
@@ -73,6 +74,18 @@ def test_the_dont_know_bars_sit_in_the_scales_rows_and_a_zero_has_no_label(tmp_p
     assert dont_know.plots[0].series[0].values == (0.0,)
     [label] = dont_know._chartSpace.findall(".//" + qn("c:ser") + "/" + qn("c:dLbls") + "/" + qn("c:dLbl"))
     assert label.find(qn("c:delete")).get("val") == "1"
+
+
+def test_no_axis_line_through_the_middle_levels_labels(tmp_path, workbook):
+    """The diverging chart's dark category axis line sits at the value axis's minimum (the
+    plot's left edge), not at 0 where the middle level's label ('Hverken eller', split across
+    0) is drawn."""
+    scale, _ = _charts(_slide(_deck(tmp_path), "Hvor enig er du?"))
+    category_axis = scale._chartSpace.find(".//" + qn("c:catAx"))
+    assert category_axis.find(qn("c:crosses")).get("val") == "min"
+    assert category_axis.find(qn("c:crossesAt")) is None
+    middle = [s for s in scale.plots[0].series if s.name == "Hverken eller"]
+    assert [s.values for s in middle] == [(-10.0,), (10.0,)]  # 1 of 5 = 20 %, half on each side of 0
 
 
 def test_a_reflection_title_has_one_colon():

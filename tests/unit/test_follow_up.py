@@ -115,8 +115,8 @@ def test_likert_change_tests_the_top_two_share_per_item():
     assert table.loc[table["category"] == "Enig", "change_pct_points"].item() == pytest.approx(75.0 - 16.7)
     lines = change.survey_statements(q1, table, change.QuestionMatch("q1", change.SAME), "2025", 10)
     assert [s.kind for s in lines] == [change.CHANGE]
-    assert lines[0].text.startswith("Andelen, der svarer 'Hverken eller' eller 'Enig', er steget fra 25 % til 92 % "
-                                    "(p = 0,004; justeret p = 0,004)")  # raw and adjusted p, both shown
+    assert lines[0].text.startswith("Andelen, der svarer 'Hverken eller' eller 'Enig', er steget fra 25\u00a0% til "
+                                    "92\u00a0% (p = 0,004; justeret p = 0,004)")  # raw and adjusted p, both shown
 
 
 def test_a_small_round_gives_too_few_and_a_changed_question_no_verdict():
@@ -288,9 +288,9 @@ def test_a_follow_up_deck_and_tables(orders, tmp_path):
     titles = [slide.shapes.title.text for slide in deck.slides]
     assert titles[1] == "Hvad har ændret sig?" and titles[-1] == "Aftaler og næste skridt"
     changes = deck.slides[1].placeholders[1].text_frame.text
-    assert "steget fra 25 % til 92 % (parret test af de 12, der svarede begge gange; p = 0,008; " \
+    assert "steget fra 25\u00a0% til 92\u00a0% (parret test af de 12, der svarede begge gange; p = 0,008; " \
            "justeret p = 0,031)" in changes
-    assert "'Brev', er steget fra 17 % til 83 %" in changes
+    assert "'Brev', er steget fra 17\u00a0% til 83\u00a0%" in changes
     assert "Præsentationen tester 4 mulige ændringer på én gang" in changes and "Holms metode" in changes
     chart_slide = next(s for s in deck.slides if s.shapes.title.text == SPEC.question("q1").title)
     text = " ".join(shape.text_frame.text for shape in chart_slide.shapes if shape.has_text_frame)

@@ -18,7 +18,7 @@ from kiap_analysis.core.spec import Question
 from kiap_analysis.present import palette
 from kiap_analysis.present.charts import _native as native
 from kiap_analysis.present.charts._style import axes
-from kiap_analysis.present.charts.registry import Chart, ChartKind, register, this_round
+from kiap_analysis.present.charts.registry import Chart, ChartKind, extremes, nobody, quoted_da, register, this_round
 from kiap_analysis.privacy.suppression import spreadsheet_safe as safe_label
 
 NAME = "choice"
@@ -114,5 +114,22 @@ def caption(chart: Chart) -> str:
     return "Andel af respondenterne."
 
 
-KIND = register(ChartKind(NAME, prepare, draw, figure_size, alt_text, add_native, caption,
+def notes(chart: Chart) -> list[str]:
+    """'Flest har valgt 'Telefon' (60 %), færrest 'Andet' (20 %).' (this round's shares)."""
+    rows = this_round(chart.data)
+    found = extremes({str(c): round(float(v)) for c, v in zip(rows["category"], rows["pct"], strict=True)})
+    if found is None:
+        return []
+    top, top_pct, bottom, bottom_pct = found
+    if top_pct == 0:
+        return ["Ingen har valgt nogen af mulighederne."]
+    verb = "har valgt" if chart.question is not None and chart.question.type == "multi_choice" else "har svaret"
+    text = f"Flest {verb} {quoted_da(top)} ({fmt.percent(top_pct)})"
+    if bottom_pct < top_pct:
+        text += (f", færrest {quoted_da(bottom)} ({fmt.percent(bottom_pct)})" if bottom_pct > 0
+                 else f"; {nobody(bottom, verb)}")
+    return [text + "."]
+
+
+KIND = register(ChartKind(NAME, prepare, draw, figure_size, alt_text, add_native, caption, notes=notes,
                           question_types=("single_choice", "multi_choice", "likert")))

@@ -26,7 +26,7 @@ from kiap_analysis.core import formatting as fmt
 from kiap_analysis.present import palette
 from kiap_analysis.present.charts import _native as native
 from kiap_analysis.present.charts._style import axes, ticks
-from kiap_analysis.present.charts.registry import Chart, ChartKind, register
+from kiap_analysis.present.charts.registry import Chart, ChartKind, names_da, register
 from kiap_analysis.privacy.suppression import spreadsheet_safe as safe_label
 from kiap_analysis.stats import funnel
 from kiap_analysis.stats.disclosure import is_banded
@@ -314,4 +314,31 @@ def caption(chart: Chart) -> str:
                     if part)
 
 
-KIND = register(ChartKind(NAME, prepare, draw, figure_size, alt_text, add_native, caption))
+def _limit_words(position: str) -> str:
+    """'over 99,8 %' -> 'over 99,8 %-grænsen'."""
+    return f"{position}-grænsen"
+
+
+def notes(chart: Chart) -> list[str]:
+    """The practices outside the funnel's limits in plain words, from the table's flags (the
+    limits drawn: adjusted when the offer is overdispersed), and what that does not say."""
+    fit = chart.funnel
+    if fit is None:
+        return []
+    shown = chart.data[chart.data["is_rate_computed"].astype(bool)]
+    flagged: dict[str, list[str]] = {}
+    for row in shown.itertuples():
+        position = drawn_position(row, fit) or ""
+        if position:
+            flagged.setdefault(position, []).append(str(row.practice))
+    limits = "tragtens justerede grænser" if fit.is_adjusted else "tragtens grænser"
+    if not flagged:
+        return [f"Alle praksis ligger inden for {limits}: forskellene mellem dem kan være tilfældig variation."]
+    order = sorted(flagged, key=lambda p: (not p.startswith("over"), p))
+    parts = [f"{names_da(flagged[p])} ligger {_limit_words(p)}" for p in order]
+    return [f"Uden for {limits}: {names_da(parts)}; raten ligger længere fra klyngens, end tilfældig "
+            "variation ved praksissens størrelse forklarer.",
+            "Tragten siger ikke hvorfor; det er et spørgsmål til drøftelsen."]
+
+
+KIND = register(ChartKind(NAME, prepare, draw, figure_size, alt_text, add_native, caption, notes=notes))

@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 from pptx.chart.data import CategoryChartData
-from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION
+from pptx.enum.chart import XL_AXIS_CROSSES, XL_CHART_TYPE, XL_LABEL_POSITION
 from pptx.enum.chart import XL_TICK_LABEL_POSITION as TICKS
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.util import Emu, Pt
@@ -26,7 +26,16 @@ from kiap_analysis.core.spec import Question, Scale
 from kiap_analysis.present import palette
 from kiap_analysis.present.charts import _native as native
 from kiap_analysis.present.charts._style import MIN_LABEL_PCT, SIDE_PANEL, SIDE_PANEL_LABEL, axes
-from kiap_analysis.present.charts.registry import LIKERT_TYPES, Chart, ChartKind, register, this_round
+from kiap_analysis.present.charts.registry import (
+    LIKERT_TYPES,
+    Chart,
+    ChartKind,
+    extremes,
+    nobody,
+    quoted_da,
+    register,
+    this_round,
+)
 from kiap_analysis.privacy.suppression import spreadsheet_safe as safe_label
 
 NAME = "likert"
@@ -179,6 +188,9 @@ def add_native(slide, box, chart: Chart) -> list:
     value_axis.tick_labels.number_format_is_linked = False
     native.gridlines(value_axis)
     pptx_chart.category_axis.tick_label_position = TICKS.LOW
+    # The dark category axis line at the plot's left edge, not at 0: at 0 it ran through the
+    # middle level's labels ('26 %'); the 0 % gridline stays behind the bars.
+    value_axis.crosses = XL_AXIS_CROSSES.MINIMUM
     pptx_chart.category_axis.format.line.color.rgb = native.rgb(palette.TEXT)
     native.plot_layout(pptx_chart, 0.32, PLOT_Y, 0.66, PLOT_H)
     frames = [frame]
@@ -268,5 +280,49 @@ def caption(chart: Chart) -> str:
     return text
 
 
-KIND = register(ChartKind(NAME, prepare, draw, figure_size, alt_text, add_native, caption,
+def _share(rows: pd.DataFrame, levels: Sequence[str]) -> int:
+    """The rounded share (of all answers, 'Ved ikke' included) answering one of ``levels``."""
+    return round(float(rows.loc[rows["category"].isin(levels), "pct"].sum()))
+
+
+def notes(chart: Chart) -> list[str]:
+    """This round's largest and smallest level, the share on the scale's two highest levels
+    (the share a follow-up tests; with four levels or more) and 'Ved ikke' when anyone said so;
+    for several items, the items with the largest and the smallest such share."""
+    scale = chart.scale
+    assert scale is not None
+    table = this_round(chart.data)
+    top_two = list(scale.levels[-2:])
+    items = list(dict.fromkeys(table["item"]))
+    if len(items) == 1:
+        rows = table[table["item"] == items[0]]
+        pct = {str(c): round(float(v)) for c, v in zip(rows["category"], rows["pct"], strict=True)}
+        found = extremes({level: pct.get(level, 0) for level in scale.levels})
+        if found is None:
+            return []
+        top, top_pct, bottom, bottom_pct = found
+        text = f"Flest svarer {quoted_da(top)} ({fmt.percent(top_pct)})"
+        if bottom_pct < top_pct:
+            text += (f", færrest {quoted_da(bottom)} ({fmt.percent(bottom_pct)})" if bottom_pct > 0
+                     else f"; {nobody(bottom, 'svarer')}")
+        lines = [f"{text}."]
+        if len(scale.levels) >= 4:  # with three levels the two highest would take in the middle one
+            lines.append(f"I alt svarer {fmt.percent(_share(rows, top_two))} {quoted_da(top_two, 'eller')}.")
+        if scale.dont_know and pct.get(scale.dont_know, 0) > 0:
+            lines.append(f"'{scale.dont_know}' svarer {fmt.percent(pct[scale.dont_know])}.")
+        return lines
+    upper = top_two if len(scale.levels) >= 4 else top_two[-1:]
+    shares = {str(item): _share(table[table["item"] == item], upper) for item in items}
+    found = extremes(shares)
+    if found is None:
+        return []
+    top, top_pct, bottom, bottom_pct = found
+    levels = quoted_da(upper, "eller")
+    text = f"Flest svarer {levels} ved {quoted_da(top)} ({fmt.percent(top_pct)})"
+    if bottom_pct < top_pct:
+        text += f", færrest ved {quoted_da(bottom)} ({fmt.percent(bottom_pct)})"
+    return [text + "."]
+
+
+KIND = register(ChartKind(NAME, prepare, draw, figure_size, alt_text, add_native, caption, notes=notes,
                           question_types=LIKERT_TYPES))

@@ -10,7 +10,7 @@ from kiap_analysis.core import formatting as fmt
 from kiap_analysis.present import palette
 from kiap_analysis.present.charts import _native as native
 from kiap_analysis.present.charts._style import axes, ticks, wrap_labels
-from kiap_analysis.present.charts.registry import Chart, ChartKind, register, this_round
+from kiap_analysis.present.charts.registry import Chart, ChartKind, extremes, names_da, register, this_round
 from kiap_analysis.privacy.suppression import spreadsheet_safe as safe_label
 
 NAME = "offer_rates"
@@ -83,4 +83,18 @@ def caption(chart: Chart) -> str:
     return "Lodrette streger: 95 %-konfidensinterval."
 
 
-KIND = register(ChartKind(NAME, prepare, draw, figure_size, alt_text, add_native, caption))
+def notes(chart: Chart) -> list[str]:
+    """'Klyngen henviser mest til KOL (8,1 pr. 1.000 tilmeldte patienter), mindst til Diabetes (2,0).'"""
+    rows = this_round(chart.data)
+    rows = rows[rows["is_rate_computed"].astype(bool)]
+    found = extremes({str(o): round(float(r), 1) for o, r in zip(rows["offer"], rows["rate_per_1000"], strict=True)})
+    if found is None:
+        return []
+    top, top_rate, bottom, bottom_rate = found
+    text = f"Klyngen henviser mest til {names_da(top)} ({fmt.rate(top_rate)} pr. 1.000 tilmeldte patienter)"
+    if bottom_rate < top_rate:
+        text += f", mindst til {names_da(bottom)} ({fmt.rate(bottom_rate)})"
+    return [text + "."]
+
+
+KIND = register(ChartKind(NAME, prepare, draw, figure_size, alt_text, add_native, caption, notes=notes))

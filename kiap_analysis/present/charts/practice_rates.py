@@ -15,7 +15,7 @@ from kiap_analysis.core.config import settings
 from kiap_analysis.present import palette
 from kiap_analysis.present.charts import _native as native
 from kiap_analysis.present.charts._style import axes, ticks
-from kiap_analysis.present.charts.registry import Chart, ChartKind, register
+from kiap_analysis.present.charts.registry import Chart, ChartKind, extremes, names_da, register
 from kiap_analysis.privacy.suppression import spreadsheet_safe as safe_label
 from kiap_analysis.stats.disclosure import is_banded
 
@@ -94,4 +94,27 @@ def caption(chart: Chart) -> str:
     return STRICT_BARS if chart.strict else BARS
 
 
-KIND = register(ChartKind(NAME, prepare, draw, figure_size, alt_text, add_native, caption))
+def notes(chart: Chart) -> list[str]:
+    """The highest and the lowest rate shown (hidden and uncomputed rates are not used), with
+    the cluster's rate; the funnel's notes say whether the difference is more than chance."""
+    decimals = settings().strict_rate_decimals if chart.strict else settings().rate_decimals
+    rows = chart.data
+    shown = rows[rows["is_rate_computed"].astype(bool)]
+    if "note" in shown:
+        shown = shown[shown["note"].fillna("") == ""]
+    found = extremes({str(p): round(float(r), decimals)
+                      for p, r in zip(shown["practice"], shown["rate_per_1000"], strict=True)})
+    if found is None:
+        return []
+    top, top_rate, bottom, bottom_rate = found
+    if bottom_rate == top_rate:
+        text = f"{chart.offer}: de viste praksis har samme rate ({fmt.number(top_rate, decimals)} pr. 1.000)"
+    else:
+        text = (f"Højest rate for {chart.offer}: {names_da(top)} ({fmt.number(top_rate, decimals)} pr. 1.000), "
+                f"lavest: {names_da(bottom)} ({fmt.number(bottom_rate, decimals)})")
+    if chart.cluster_rate is not None and np.isfinite(chart.cluster_rate):
+        text += f"; klyngen samlet {fmt.rate(chart.cluster_rate)}"
+    return [text + "."]
+
+
+KIND = register(ChartKind(NAME, prepare, draw, figure_size, alt_text, add_native, caption, notes=notes))

@@ -4,7 +4,8 @@ A ``ChartKind`` is everything about one kind of chart, in one module of this pac
 ``prepare`` (the data it draws, from what content has), ``draw`` (matplotlib, seaborn style:
 the chart and ``ax`` in, the Axes out, never saved), ``add_native`` (the deck's native
 PowerPoint chart; None: the deck shows the drawing as a picture), ``figure_size``,
-``alt_text`` and ``caption``. A module ends with ``register(ChartKind(...))``. A package spec
+``alt_text``, ``caption`` and ``notes`` (the speaker notes' sentences, from the numbers). A
+module ends with ``register(ChartKind(...))``. A package spec
 names a kind for a question with ``{question: q1, chart: dot_plot}``; without ``chart:`` the
 question's type decides (``default_kind``).
 """
@@ -52,6 +53,39 @@ def _no_caption(chart: Chart) -> str:
     return ""
 
 
+def _no_notes(chart: Chart) -> list[str]:
+    return []
+
+
+def names_da(names: Sequence[str]) -> str:
+    """'A', 'A og B', 'A, B og C'."""
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " og " + names[-1]
+
+
+def quoted_da(names: Sequence[str], word: str = "og") -> str:
+    """"'A' og 'B'" ("'A' eller 'B'" with ``word`` 'eller'): options and levels as notes quote them."""
+    quoted = [f"'{name}'" for name in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + f" {word} " + quoted[-1]
+
+
+def nobody(names: Sequence[str], verb: str) -> str:
+    """'ingen har valgt 'A' eller 'B'', or for more than two: 'ingen har valgt nogen af de 3 andre'."""
+    if len(names) <= 2:
+        return f"ingen {verb} {quoted_da(names, 'eller')}"
+    return f"ingen {verb} nogen af de {len(names)} andre"
+
+
+def extremes(values: dict[str, float]) -> tuple[list[str], float, list[str], float] | None:
+    """The names with the largest and those with the smallest value (ties named together),
+    from the finite values; None when there are none."""
+    found = {name: float(v) for name, v in values.items() if v is not None and pd.notna(v)}
+    if not found:
+        return None
+    top, bottom = max(found.values()), min(found.values())
+    return ([n for n, v in found.items() if v == top], top, [n for n, v in found.items() if v == bottom], bottom)
+
+
 @dataclass(frozen=True)
 class ChartKind:
     """A kind of chart. ``prepare`` of a question kind takes ``(question, table)`` (the
@@ -64,6 +98,7 @@ class ChartKind:
     alt_text: Callable[[Chart], str]
     add_native: Callable[[Any, Box, Chart], list] | None = None  # (slide, box, chart) -> its graphic frames
     caption: Callable[[Chart], str] = _no_caption
+    notes: Callable[[Chart], list[str]] = _no_notes  # speaker notes: sentences generated from the numbers
     question_types: tuple[str, ...] = ()  # the question types a spec may name it for ('chart:')
 
 
@@ -129,6 +164,11 @@ def this_round(table: pd.DataFrame) -> pd.DataFrame:
     if "round" not in table:
         return table
     return table[table["round"] == table["round"].iloc[-1]].drop(columns="round")
+
+
+def notes(charts: Sequence[Chart]) -> list[str]:
+    """A block's speaker-note sentences: each chart's, in order."""
+    return [line for chart in charts for line in get(chart.kind).notes(chart) if line]
 
 
 def alt_text(charts: Sequence[Chart]) -> str:
