@@ -63,7 +63,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from kiap_analysis.run.validate import report_lines, validate_orders
 
     try:
-        checks = validate_orders(Path(args.orders))
+        checks = validate_orders(Path(args.orders), Paths.current(reports=Path(args.out) if args.out else None))
     except OrdersFileError as exc:
         print(f"kiap: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
@@ -163,6 +163,8 @@ def parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
     validate = sub.add_parser("validate", help="check every input of an orders file, write nothing")
     validate.add_argument("orders", help="orders file (YAML)")
+    validate.add_argument("--out", help="reports folder; the questionnaires kiap prepare wrote beside it are "
+                          "compared with the exports (default: reports/)")
     validate.set_defaults(func=cmd_validate)
     prepare = sub.add_parser("prepare", help="write each order's questionnaire and data request (not published)")
     prepare.add_argument("orders", help="orders file (YAML)")

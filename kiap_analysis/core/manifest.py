@@ -88,6 +88,8 @@ class Manifest:
     outputs: list[str] | None = None  # relative names, manifest.json itself not among them
     checksums: dict[str, str] | None = None  # sha256 of each output
     timings: dict[str, Any] = field(default_factory=dict)  # started, seconds, and each step's seconds
+    # the survey's counts (invited, responded, completed) the response rates are computed from
+    response: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.status = Status(self.status)
@@ -174,6 +176,7 @@ def build_manifest(order_id: str, status: Status | str, order: Order | None, *, 
         outputs=outputs,
         checksums=checksums,
         timings=timings,
+        response=summary.get("response", {}),
     )
 
 

@@ -10,7 +10,9 @@ opens with them ("Det aftalte vi sidst"). The file is YAML::
         by: 2025-06-01
 
 (``hvad``/``hvem``/``hvornår`` are read as ``what``/``who``/``by``; a bare list works too).
-Every problem names the file, the line and the fix.
+Or the .xlsx ``kiap prepare`` wrote, whose sheet 'Aftaler' has the columns Hvad, Hvem and
+Senest, one agreement per row. Every problem names the file, the line (or sheet and row) and
+the fix.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,7 @@ import yaml
 from kiap_analysis.core.errors import InputError, Problem
 from kiap_analysis.core.identifiers import Watchlist
 from kiap_analysis.core.orders import LineLoader
+from kiap_analysis.ingest.tables import cell_text, excel_sheets, read_excel_sheet
 
 FIELDS = {"what": "what", "hvad": "what", "who": "who", "hvem": "who", "by": "by", "hvornår": "by",
           "hvornaar": "by", "senest": "by"}
@@ -38,6 +41,10 @@ praksis praksiskonsulent praksiskonsulenten praksiskonsulenter kiap klu lægerne
 sundhedscenter sundhedscentret sundhedscenteret sygeplejersker sygeplejersken praksispersonalet
 personalet sekretærer sekretæren alle og i på ved med hver alle medlemmer medlemmerne referent referenten
 """))
+AGREEMENTS_SHEET = "Aftaler"
+SHEET_HEADERS = ("Hvad", "Hvem", "Senest (ÅÅÅÅ-MM-DD)")  # the sheet's header row, as kiap prepare writes it
+SHEET_EXAMPLE = (f"write one agreement per row on the sheet '{AGREEMENTS_SHEET}' under the headers "
+                 f"{', '.join(SHEET_HEADERS)} (the .xlsx kiap prepare wrote has it)")
 PERSON_WORDS = re.compile(r"\b[A-ZÆØÅ][a-zæøåé]{2,}(?:-[A-ZÆØÅ][a-zæøåé]+)?\b")
 
 
@@ -46,7 +53,12 @@ class Agreement:
     what: str
     who: str  # a role or an organisation (published as written)
     by: dt.date | None
-    line: int | None = None
+    line: int | None = None  # its line in a YAML file, or its row on the sheet 'Aftaler'
+    sheet: str | None = None  # the sheet, when read from a workbook
+
+    def place(self) -> dict[str, Any]:
+        """Where a message names it: its line, or its sheet and row."""
+        return {"sheet": self.sheet, "row": self.line} if self.sheet else {"line": self.line}
 
     @property
     def by_label(self) -> str:
@@ -60,7 +72,10 @@ class Agreement:
 
 
 def read_agreements(path: Path, label: str) -> list[Agreement]:
-    """The agreements of ``path`` (``label``: how messages name it); InputError lists every problem."""
+    """The agreements of ``path`` (``label``: how messages name it): a YAML file, or a workbook's
+    sheet 'Aftaler'; InputError lists every problem."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return read_agreements_sheet(path, label)
     try:
         raw = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=LineLoader)
     except (OSError, UnicodeDecodeError) as exc:
@@ -81,6 +96,54 @@ def read_agreements(path: Path, label: str) -> list[Agreement]:
             agreements.append(agreement)
     if problems:
         raise InputError(problems)
+    return agreements
+
+
+def read_agreements_sheet(path: Path, label: str) -> list[Agreement]:
+    """The agreements on a workbook's sheet 'Aftaler' (any case): a header row naming the columns
+    (Hvad, Hvem, Senest; or what, who, by), then one agreement per row; empty rows are skipped."""
+    sheets = {name.strip().casefold(): name for name in excel_sheets(path, label)}
+    name = sheets.get(AGREEMENTS_SHEET.casefold())
+    if name is None:
+        raise InputError(Problem(label, f"the workbook has no sheet '{AGREEMENTS_SHEET}' for the agreements",
+                                 SHEET_EXAMPLE))
+    cells = read_excel_sheet(path, label, name).cells
+    headers = [cell_text(v) for v in cells.iloc[0]] if len(cells) else []
+    columns, problems = {}, []
+    for pos, header in enumerate(headers):
+        if not header:
+            continue
+        field = FIELDS.get(re.split(r"[^\wæøå]+", header.casefold())[0])
+        if field is None or field in columns.values():
+            problems.append(Problem(label, f"the column '{header}' is not Hvad, Hvem or Senest"
+                                    + (" (or is one of them twice)" if field else ""), SHEET_EXAMPLE,
+                                    sheet=name, row=1))
+        else:
+            columns[pos] = field
+    missing = [h for h, f in zip(SHEET_HEADERS, ("what", "who", "by"), strict=True)
+               if f != "by" and f not in columns.values()]
+    if missing:
+        problems.append(Problem(label, f"the sheet has no column {' or '.join(repr(m) for m in missing)}",
+                                SHEET_EXAMPLE, sheet=name, row=1))
+    if problems:
+        raise InputError(problems)
+    agreements, number = [], 0
+    for row_pos in range(1, len(cells)):
+        item: dict[str, Any] = {"__line__": row_pos + 1}
+        for pos, field in columns.items():
+            value = cells.iat[row_pos, pos]
+            item[field] = value if isinstance(value, (dt.date, dt.datetime)) else cell_text(value)
+        if all(item.get(f) in (None, "") for f in columns.values()):
+            continue
+        number += 1
+        agreement, found = _agreement(item, number, label)
+        problems += [replace(p, sheet=name, row=p.line, line=None) for p in found]
+        if agreement is not None:
+            agreements.append(replace(agreement, sheet=name))
+    if problems:
+        raise InputError(problems)
+    if not agreements:
+        raise InputError(Problem(label, f"the sheet '{name}' holds no agreements", SHEET_EXAMPLE, sheet=name))
     return agreements
 
 
@@ -144,12 +207,12 @@ def agreement_problems(agreements: list[Agreement], watch: Watchlist, public: fr
                 problems.append(Problem(
                     label, f"agreement {number}: '{field}' holds {' and '.join(kinds)} (the agreements are "
                     "shown on the deck and report)", "write roles, not people: e.g. who: Klyngeformanden, "
-                    "Kommunen, Praksiskonsulenten", line=agreement.line))
+                    "Kommunen, Praksiskonsulenten", **agreement.place()))
         if looks_like_a_person(agreement.who, public):
             problems.append(Problem(
                 label, f"agreement {number}: 'who' looks like a person's name (not quoted here); a "
                 "person's name is not published", "write the role instead (e.g. Klyngeformanden, Kommunen, "
-                "Praksiskonsulenten, KiAP)", line=agreement.line))
+                "Praksiskonsulenten, KiAP)", **agreement.place()))
     return problems
 
 

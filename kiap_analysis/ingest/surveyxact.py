@@ -154,7 +154,7 @@ def _language_of(tag: str) -> str | None:
 def _match_count(table: RawTable, spec: PackageSpec) -> int:
     """How many of the package's questions a structure's texts name (the package's language)."""
     try:
-        variables = _structure(table)
+        variables = structure_variables(table)
     except InputError:
         return 0
     mapper = _Mapper(spec, {}, {}, table.file)
@@ -279,7 +279,8 @@ def _join_datasets(parts: list[RawTable]) -> RawTable:
 # ------------------------------------------------------------------ structure and labels
 
 
-def _structure(table: RawTable) -> list[Variable]:
+def structure_variables(table: RawTable) -> list[Variable]:
+    """The variables of a structure table (its header row names the columns)."""
     headers = [normalise(cell_text(v)) for v in table.cells.iloc[0]] if len(table.cells) else []
     where = {}
     for key, aliases in STRUCTURE_COLUMNS.items():
@@ -309,7 +310,7 @@ def _structure(table: RawTable) -> list[Variable]:
     return variables
 
 
-def _labels(table: RawTable) -> dict[str, dict[str, str]]:
+def labels_by_variable(table: RawTable) -> dict[str, dict[str, str]]:
     """variable -> {code: label}; a header row, if there is one, is skipped."""
     labels: dict[str, dict[str, str]] = {}
     if table.cells.shape[1] < 3:
@@ -504,8 +505,8 @@ def _is_answer(value: str, is_flag: bool) -> bool:
 def read_surveyxact(path: Path, spec: PackageSpec, survey_map: Mapping[str, str], label: str,
                     respondent_id: str | None = None, language: str | None = None) -> SurveyIngest:
     export = load_export(path, label, spec, language)
-    variables = _structure(export.structure)
-    labels = _labels(export.labels)
+    variables = structure_variables(export.structure)
+    labels = labels_by_variable(export.labels)
     data = export.dataset
     if len(data.cells) == 0:
         raise InputError(data.problem("the dataset is empty", "export the survey again with its answers"))

@@ -18,6 +18,7 @@ from kiap_analysis.core.fileio import write_text
 from kiap_analysis.core.spec import PackageSpec
 
 STATUSES = ("Ny", "Distribueret", "Nogen svar", "Gennemført", "Frafaldet")
+QUESTIONNAIRE_PAIR = "spoergeskema"  # the structure/labels pair's folder under prepared/<id>/
 STRUCTURE_HEADER = ["questionName", "variableName", "questionType", "subType", "questionText", "choiceValue",
                     "choiceText"]
 
@@ -89,7 +90,7 @@ def questionnaire_html(spec: PackageSpec) -> str:
 def write_questionnaire(spec: PackageSpec, folder: Path) -> list[Path]:
     """spoergeskema.html and the structure/labels pair (spoergeskema/structure.csv, labels.csv)."""
     structure, labels, _ = structure_and_labels(spec)
-    pair = folder / "spoergeskema"
+    pair = folder / QUESTIONNAIRE_PAIR
     written = [write_text(folder / "spoergeskema.html", questionnaire_html(spec)),
                write_text(pair / "structure.csv", _csv(structure)),
                write_text(pair / "labels.csv", _csv(labels))]

@@ -31,6 +31,13 @@ def redact_frame(frame: pd.DataFrame, columns: Iterable[str], redact: Redactor) 
 SUPPRESSED, HIDDEN = "<5", "skjult"
 
 
+def is_small_count(count: int, minimum: int | None = None) -> bool:
+    """Whether a count is shown as '<5' (primary suppression: 1 to ``minimum`` - 1; a 0 is
+    shown). ``minimum``: the settings' ``min_count`` unless given."""
+    minimum = settings().min_count if minimum is None else minimum
+    return 1 <= count < minimum
+
+
 def suppress_referrals(rates: pd.DataFrame, minimum: int | None = None,
                        cluster: str = "Klyngen samlet",
                        also_hide: frozenset[tuple[str, str]] = frozenset()) -> pd.DataFrame:

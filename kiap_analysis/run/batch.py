@@ -45,6 +45,7 @@ from kiap_analysis.core.manifest import Status
 from kiap_analysis.core.orders import OrderEntry, OrdersFile, load_orders
 from kiap_analysis.ingest.roster import cluster_practices
 from kiap_analysis.present.index import write_index
+from kiap_analysis.present.season import SEASON_FILE, write_season
 from kiap_analysis.privacy.leakcheck import order_literals, scan
 from kiap_analysis.privacy.pseudonyms import load_key, registered_ydernumre
 from kiap_analysis.run.execute import (
@@ -79,6 +80,7 @@ class BatchReport:
     peak_memory_kb: tuple[int, int] | None = None  # (worker, its kernel) of the worker with the largest sum
     interrupted: int | None = None  # the signal (SIGINT, SIGTERM) that stopped the run
     index_hits: list = field(default_factory=list)  # the new index's leak-check hits (the old index was kept)
+    season_hits: list = field(default_factory=list)  # the same for reports/season.html
 
     @property
     def failed(self) -> list[OrderOutcome]:
@@ -299,19 +301,31 @@ def _run_locked(orders: OrdersFile, entries: list[OrderEntry], paths: Paths, run
                              outcomes, stop)
     finally:
         shutil.rmtree(staging_root, ignore_errors=True)
+    leaks = page_leak_check(orders, paths)
     hits = write_index(paths.reports, skipped={i for i, o in outcomes.items() if o.status == Status.SKIPPED},
-                       check=lambda page: index_leaks(page, orders, paths))
+                       check=lambda page: leaks("index.html", page))
     if hits:
         say("reports/index.html is not updated: the leak check found "
             + "; ".join(sorted({h.kind for h in hits})) + " in the new page; the previous index is kept "
             "(each order's manifest.json holds its status)")
+    season_hits = write_season(paths.reports, check=lambda page: leaks(SEASON_FILE, page))
+    if season_hits:
+        say(f"reports/{SEASON_FILE} is not updated: the leak check found "
+            + "; ".join(sorted({h.kind for h in season_hits})) + " in the new page; the previous page is kept")
     ordered = [outcomes.get(e.id) or OrderOutcome(e.id, Status.NOT_RUN, 0.0) for e in entries]
-    return BatchReport(ordered, 0.0, count, peak, interrupted=stop.signum, index_hits=hits)
+    return BatchReport(ordered, 0.0, count, peak, interrupted=stop.signum, index_hits=hits,
+                       season_hits=season_hits)
 
 
-def index_leaks(page: str, orders: OrdersFile, paths: Paths) -> list:
-    """The leak check of reports/index.html: the shapes, every cluster's registered ydernumre,
-    the practices every cluster of the orders file knows (inputs and rosters) and the key."""
+def index_leaks(page: str, orders: OrdersFile, paths: Paths, name: str = "index.html") -> list:
+    """The leak check of reports/index.html (or the page ``name`` beside it)."""
+    return page_leak_check(orders, paths)(name, page)
+
+
+def page_leak_check(orders: OrdersFile, paths: Paths) -> Callable[[str, str], list]:
+    """The leak check of a page beside the orders (name, text -> hits): the shapes, every
+    cluster's registered ydernumre, the practices every cluster of the orders file knows
+    (inputs and rosters) and the key."""
     ydernumre, names, public = set(), set(), set()
     for cluster in {e.order.cluster for e in orders.entries if e.order is not None}:
         known = cluster_practices(orders, cluster)
@@ -322,7 +336,7 @@ def index_leaks(page: str, orders: OrdersFile, paths: Paths) -> list:
             public |= public_words([entry.id, entry.order.cluster, entry.order.municipality])
     watch = Watchlist(frozenset(ydernumre), frozenset(names), frozenset(public), registered_ydernumre(paths.private))
     literals = order_literals({"ydernummer": ydernumre, "practice_name": names}, paths.private)
-    return scan(paths.reports, literals, extra={"index.html": page}, watchlist=watch, only=())
+    return lambda name, page: scan(paths.reports, literals, extra={name: page}, watchlist=watch, only=())
 
 
 def _stop_workers(procs: dict[int, mp.Process], kernels: dict[int, int | None]) -> None:

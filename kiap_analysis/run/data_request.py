@@ -2,7 +2,9 @@
 the cluster (ydernummer as text) and one column per offer of the package, the period and
 Danish instructions on the first sheet, whole-number validation on the count cells and a
 hidden marker sheet (``ingest.data_request``) by which the returned request is recognised;
-and a short Danish cover letter. Private: it names the practices."""
+and a short Danish cover letter. Private: it names the practices. Its sheet 'Aftaler' is where
+the consultant may record the meeting's agreements (``ingest.agreements`` reads it); a package
+without referral data gets that sheet alone in aftaler.xlsx."""
 
 from __future__ import annotations
 
@@ -16,9 +18,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from kiap_analysis.core.fileio import write_bytes, write_text
 from kiap_analysis.core.orders import Order, Period
 from kiap_analysis.core.spec import PackageSpec
+from kiap_analysis.ingest.agreements import AGREEMENTS_SHEET, SHEET_HEADERS
 from kiap_analysis.ingest.data_request import DATA_SHEET, MARKER, MARKER_SHEET, YDERNUMMER, RequestLayout
 
 INSTRUCTIONS_SHEET = "Vejledning"
+AGREEMENT_ROWS = 50  # rows with date validation under the header
 
 
 def _period_text(period: Period | None) -> str:
@@ -39,7 +43,40 @@ def instructions(order: Order, spec: PackageSpec) -> list[str]:
         "Ydernumre er tekst: bevar foranstillede nuller.",
         "Send ikke cpr-numre eller patientnavne: kun antal.",
         "Send arket retur til KiAP i samme fil (.xlsx).",
+        f"Arket '{AGREEMENTS_SHEET}' udfylder KiAP efter mødet (hvad der er aftalt, hvem der gør det, og "
+        "senest hvornår); lad det stå tomt.",
     ]
+
+
+def add_agreements_sheet(book: openpyxl.Workbook) -> None:
+    """The sheet 'Aftaler': the header row Hvad | Hvem | Senest, dates validated as dates."""
+    sheet = book.create_sheet(AGREEMENTS_SHEET)
+    sheet.append(list(SHEET_HEADERS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for column, width in zip("ABC", (70, 24, 22), strict=True):
+        sheet.column_dimensions[column].width = width
+    last = AGREEMENT_ROWS + 1
+    for row in range(2, last + 1):
+        sheet.cell(row, 3).number_format = "yyyy-mm-dd"
+    check = DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True,
+                           showErrorMessage=True, errorTitle="Kun datoer",
+                           error="Skriv datoen som ÅÅÅÅ-MM-DD, fx 2026-06-01.",
+                           showInputMessage=True, promptTitle="Senest",
+                           prompt="Hvornår skal det være gjort? ÅÅÅÅ-MM-DD (kan stå tomt).")
+    check.add(f"C2:C{last}")
+    sheet.add_data_validation(check)
+    sheet.freeze_panes = "A2"
+
+
+def agreements_workbook() -> bytes:
+    """aftaler.xlsx: the sheet 'Aftaler' alone (for a package without a data request)."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    add_agreements_sheet(book)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 def request_workbook(order: Order, spec: PackageSpec, ydernumre: list[str]) -> bytes:
@@ -73,6 +110,7 @@ def request_workbook(order: Order, spec: PackageSpec, ydernumre: list[str]) -> b
         sheet.column_dimensions[openpyxl.utils.get_column_letter(pos)].width = max(12, len(headers[pos - 1]) + 2)
     sheet.freeze_panes = "B2"
 
+    add_agreements_sheet(book)
     marker = book.create_sheet(MARKER_SHEET)
     marker.append([MARKER])
     marker.append([RequestLayout(order.id, DATA_SHEET, tuple(headers), tuple(ydernumre)).to_json()])
@@ -94,6 +132,11 @@ def cover_letter(order: Order, spec: PackageSpec, practices: int) -> str:
             "Send kun antal, ingen cpr-numre eller navne på patienter. Tallene vises pseudonymiseret på mødet.\n\n"
             "Send det udfyldte regneark retur til KiAP.\n\n"
             "På forhånd tak.\n\nMed venlig hilsen\nKiAP\n")
+
+
+def write_agreements_workbook(folder: Path) -> Path:
+    """aftaler.xlsx in ``folder`` (atomically)."""
+    return write_bytes(folder / "aftaler.xlsx", agreements_workbook())
 
 
 def write_data_request(order: Order, spec: PackageSpec, ydernumre: list[str], folder: Path) -> list[Path]:

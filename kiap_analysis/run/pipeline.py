@@ -493,7 +493,18 @@ def publish(shown: Presentation, out: Path, paths: Paths) -> dict:
         "reconciliation": [_texts_mapped(r.reconciliation.to_dict(), analysis.published)
                            for r in (analysis.current, analysis.baseline)
                            if r is not None and r.reconciliation is not None],
+        "response": _response_counts(analysis),
     }
+
+
+def _response_counts(analysis: OrderAnalysis) -> dict:
+    """The current round's survey counts the response rates (AAPOR RR1, RR2) are computed from;
+    empty without a survey."""
+    survey = analysis.current.survey
+    if survey is None:
+        return {}
+    s = survey.summary
+    return {"invited": s.invited, "responded": s.responded, "completed": s.completed}
 
 
 def write_outputs(content: Content, tables: dict[str, pd.DataFrame], folder: Path,

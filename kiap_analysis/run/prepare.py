@@ -1,7 +1,8 @@
 """``kiap prepare ORDERS.yaml [--only ID]...``: per order, before the survey, under
 ``prepared/<id>/`` beside reports/ (private: it may name practices, never published):
 the questionnaire as asked (``present.questionnaire``) and, for packages with referral
-data, the municipality's data request with its cover letter (``run.data_request``)."""
+data, the municipality's data request with its cover letter (``run.data_request``), whose
+sheet 'Aftaler' takes the meeting's agreements (else aftaler.xlsx holds that sheet alone)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from kiap_analysis.core.errors import InputError, KiapError, Problem
 from kiap_analysis.core.orders import load_orders, resolve_spec
 from kiap_analysis.ingest.roster import cluster_practices
 from kiap_analysis.present.questionnaire import write_questionnaire
-from kiap_analysis.run.data_request import write_data_request
+from kiap_analysis.run.data_request import write_agreements_workbook, write_data_request
 
 
 def prepared_root(paths: Paths) -> Path:
@@ -53,6 +54,8 @@ def prepare_orders(orders_file: Path, paths: Paths, only: list[str] | None = Non
                                              "add practices: <roster file> (ydernummer, name) to the orders file",
                                              line=order.line))
                 result.written += write_data_request(order, spec, sorted(practices.ydernumre), folder)
+            else:  # the agreements' sheet 'Aftaler' has no data request to go in
+                result.written.append(write_agreements_workbook(folder))
         except InputError as exc:
             result.problems = exc.problems
         except KiapError as exc:

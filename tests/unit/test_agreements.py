@@ -11,7 +11,7 @@ from pptx import Presentation
 
 from kiap_analysis.core.errors import InputError
 from kiap_analysis.core.identifiers import Watchlist
-from kiap_analysis.ingest.agreements import agreement_problems, looks_like_a_person, read_agreements
+from kiap_analysis.ingest.agreements import Agreement, agreement_problems, looks_like_a_person, read_agreements
 from kiap_analysis.present import report
 from kiap_analysis.run.notebook import OrderRun
 
@@ -135,3 +135,77 @@ def test_a_person_as_owner_stops_the_order(orders, tmp_path):
     messages = [str(p) for p in caught.value.problems]
     assert any("aftaler.yaml, line 2: agreement 1: 'who' holds name" in m for m in messages), messages
     assert all("Bent" not in m for m in messages)
+
+
+def _sheet(path, rows, title=None):
+    """The aftaler.xlsx kiap prepare writes, filled with ``rows`` under its header."""
+    import openpyxl
+
+    from kiap_analysis.run.data_request import agreements_workbook
+
+    path.write_bytes(agreements_workbook())
+    book = openpyxl.load_workbook(path)
+    sheet = book["Aftaler"]
+    for number, row in enumerate(rows, start=2):
+        for column, value in enumerate(row, start=1):
+            sheet.cell(number, column).value = value
+    if title:
+        sheet.title = title
+    book.save(path)
+    return path
+
+
+def test_the_prepared_sheet_aftaler_reads_like_the_yaml(tmp_path):
+    path = _sheet(tmp_path / "aftaler.xlsx", [
+        ("Kommunen sender en oversigt over tilbuddene", "Kommunen", dt.datetime(2025, 4, 1)),
+        (None, None, None),  # an empty row is skipped
+        ("Henvisninger sendes som korrespondance", "Klyngeformanden", None),
+        ("Klyngen drøfter tallene", "Klyngen", "2025-10-01")])
+    first, second, third = read_agreements(path, "aftaler.xlsx")
+    assert (first.what, first.who, first.by, first.sheet, first.line) == (
+        "Kommunen sender en oversigt over tilbuddene", "Kommunen", dt.date(2025, 4, 1), "Aftaler", 2)
+    assert first.text() == "Kommunen sender en oversigt over tilbuddene – Kommunen, senest 1.4.2025"
+    assert second.text() == "Henvisninger sendes som korrespondance – Klyngeformanden" and second.line == 4
+    assert third.by == dt.date(2025, 10, 1)
+    problems = agreement_problems([first], Watchlist(), frozenset(), "aftaler.xlsx")
+    assert problems == []
+    [person] = agreement_problems([Agreement("x", "Mette Berg", None, 5, "Aftaler")], Watchlist(), frozenset(), "a")
+    assert person.location() == "a, sheet 'Aftaler', row 5"
+
+
+def test_each_problem_on_the_sheet_names_its_row(tmp_path):
+    path = _sheet(tmp_path / "a.xlsx", [("Noget", None, None), ("Andet", "KiAP", "1. april")])
+    with pytest.raises(InputError) as caught:
+        read_agreements(path, "a.xlsx")
+    assert [p.location() + ": " + p.message for p in caught.value.problems] == [
+        "a.xlsx, sheet 'Aftaler', row 2: agreement 1 has no 'who'",
+        "a.xlsx, sheet 'Aftaler', row 3: agreement 2: 'by' is not a date"]
+    with pytest.raises(InputError, match="the sheet 'Aftaler' holds no agreements"):
+        read_agreements(_sheet(tmp_path / "b.xlsx", []), "b.xlsx")
+    with pytest.raises(InputError, match="the workbook has no sheet 'Aftaler' for the agreements"):
+        read_agreements(_sheet(tmp_path / "c.xlsx", [("Noget", "KiAP", None)], title="Ark1"), "c.xlsx")
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    book["Aftaler"]["B1"].value = "Ansvarlig"
+    book.save(tmp_path / "d.xlsx")
+    with pytest.raises(InputError) as caught:
+        read_agreements(tmp_path / "d.xlsx", "d.xlsx")
+    assert [p.message for p in caught.value.problems] == [
+        "the column 'Ansvarlig' is not Hvad, Hvem or Senest", "the sheet has no column 'Hvem'"]
+
+
+def test_the_follow_up_opens_with_the_agreements_of_the_sheet(orders, tmp_path):
+    _sheet(tmp_path / "aftaler.xlsx", [("Kommunen sender en oversigt over tilbuddene", "Kommunen",
+                                        dt.datetime(2025, 4, 1))])
+    write(orders, ORDERS.replace("agreements: aftaler.yaml", "agreements: aftaler.xlsx"))
+    run = OrderRun("follow", orders, tmp_path / "out")
+    run.export()
+    second = Presentation(str(tmp_path / "out" / "follow" / "deck.pptx")).slides[1]
+    texts = [p.text for shape in second.shapes if shape.has_text_frame for p in shape.text_frame.paragraphs]
+    assert texts == ["Det aftalte vi sidst", "Kommunen sender en oversigt over tilbuddene – Kommunen, senest 1.4.2025"]
+    _sheet(tmp_path / "aftaler.xlsx", [("Ring til kommunen", "Bent Testesen", None)])
+    with pytest.raises(InputError) as caught:
+        OrderRun("follow", orders, tmp_path / "out")
+    messages = [str(p) for p in caught.value.problems]
+    assert any("aftaler.xlsx, sheet 'Aftaler', row 2: agreement 1: 'who' holds name" in m for m in messages), messages

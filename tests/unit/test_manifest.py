@@ -26,7 +26,7 @@ from conftest import TINY_ORDER, TINY_SPEC, write
 # manifest.json's keys, in the order every version so far has written them (a reviewer's tools read it)
 KEYS = ["order_id", "status", "error", "cluster", "municipality", "round", "baseline", "disclosure", "package",
         "code_version", "parameters", "inputs", "fingerprint", "warnings", "reconciliation", "slides", "outputs",
-        "checksums", "timings"]
+        "checksums", "timings", "response"]
 PACKAGE = Path(__file__).resolve().parents[2] / "kiap_analysis"
 
 
@@ -50,7 +50,8 @@ def test_the_statuses_are_the_strings_the_json_and_the_runs_have_always_used():
 def test_one_function_builds_a_manifest_key_for_key(tiny):
     order = tiny.order("tiny-2026")
     summary = {"package": {"name": "tiny", "version": "0.1"}, "disclosure": {"mode": "standard", "letters": 0},
-               "warnings": ["w1"], "reconciliation": [{"file": "survey.csv"}], "slides": 9}
+               "warnings": ["w1"], "reconciliation": [{"file": "survey.csv"}], "slides": 9,
+               "response": {"invited": 10, "responded": 7, "completed": 6}}
     manifest = build_manifest(
         "tiny-2026", Status.OK, order, summary=summary, code_version="0.1.0+abc", orders_file="in/orders.yaml",
         inputs=[{"role": "survey", "path": "survey.csv", "sha256": "e3"}], fingerprint={"code": "0.1.0+abc"},
@@ -64,7 +65,8 @@ def test_one_function_builds_a_manifest_key_for_key(tiny):
         "inputs": [{"role": "survey", "path": "survey.csv", "sha256": "e3"}], "fingerprint": {"code": "0.1.0+abc"},
         "warnings": ["w1"], "reconciliation": [{"file": "survey.csv"}], "slides": 9,
         "outputs": ["deck.pptx", "run.log"], "checksums": {"deck.pptx": "d1", "run.log": "l1"},
-        "timings": {"started": "2026-03-01T10:00:00+00:00", "seconds": 2.5}}
+        "timings": {"started": "2026-03-01T10:00:00+00:00", "seconds": 2.5},
+        "response": {"invited": 10, "responded": 7, "completed": 6}}
     assert list(manifest.to_json()) == KEYS
     assert type(manifest.to_json()["status"]) is str
 

@@ -85,7 +85,10 @@ def _fill(path, target, edit=None):
 def test_the_data_request_lists_the_practices_and_offers(prepared):
     _, root = prepared
     book = openpyxl.load_workbook(_request(root))
-    assert book.sheetnames == ["Vejledning", "Henvisninger", MARKER_SHEET]
+    assert book.sheetnames == ["Vejledning", "Henvisninger", "Aftaler", MARKER_SHEET]
+    assert [c.value for c in book["Aftaler"][1]] == ["Hvad", "Hvem", "Senest (ÅÅÅÅ-MM-DD)"]
+    [when] = book["Aftaler"].data_validations.dataValidation
+    assert (when.type, str(when.sqref)) == ("date", "C2:C51")
     assert book[MARKER_SHEET].sheet_state == "hidden" and book[MARKER_SHEET]["A1"].value == MARKER
     assert "Periode: 1.1.2026-31.12.2026" in [c.value for c in book["Vejledning"]["A"]]
     sheet = book["Henvisninger"]
@@ -144,4 +147,18 @@ def test_a_package_with_referrals_needs_the_practices(tmp_path, workbook):
     [ref, tiny] = prepare_orders(orders, workbook)
     assert "the cluster's practices are not known" in ref.problems[0].message
     assert [p.suffix for p in ref.written] == [".html", ".csv", ".csv"]  # the questionnaire, no request
-    assert tiny.problems == [] and len(tiny.written) == 3  # one order's problem never stops the others
+    assert tiny.problems == [] and len(tiny.written) == 4  # one order's problem never stops the others
+    assert tiny.written[-1].name == "aftaler.xlsx"  # no data request: the sheet 'Aftaler' alone
+
+
+def test_the_requests_sheet_aftaler_takes_the_meetings_agreements(prepared, tmp_path):
+    from kiap_analysis.ingest.agreements import read_agreements
+
+    _, root = prepared
+    book = openpyxl.load_workbook(_request(root))
+    book["Aftaler"].append(["Kommunen sender en oversigt over tilbuddene", "Kommunen", "2026-04-01"])
+    book.save(tmp_path / "med_aftaler.xlsx")
+    [agreement] = read_agreements(tmp_path / "med_aftaler.xlsx", "med_aftaler.xlsx")
+    assert agreement.text() == "Kommunen sender en oversigt over tilbuddene – Kommunen, senest 1.4.2026"
+    with pytest.raises(InputError, match="the sheet 'Aftaler' holds no agreements"):
+        read_agreements(_request(root), "dataforespoergsel.xlsx")  # as prepared: empty

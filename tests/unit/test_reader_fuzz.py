@@ -432,7 +432,7 @@ def test_a_bug_in_the_surveyxact_reader_surfaces(tmp_path, monkeypatch):
     root.mkdir()
     for name in ("dataset", "structure", "labels"):
         (root / f"{name}.csv").write_text("a;b;c\n1;2;3\n", encoding="utf-8")
-    monkeypatch.setattr(surveyxact, "_structure", _raise(KeyError("variableName")))
+    monkeypatch.setattr(surveyxact, "structure_variables", _raise(KeyError("variableName")))
     with pytest.raises(KeyError, match="variableName"):
         read_survey(root, SPEC)
 
