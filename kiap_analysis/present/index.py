@@ -88,7 +88,8 @@ tr.failed td.status {{ color: #8C3B00; font-weight: bold; }}
 a {{ color: #0B4F6C; }}
 </style></head>
 <body><h1>KiAP klyngepakker</h1>
-<p>{da.count(len(manifests), 'ordre', 'ordrer')}, {failed} fejlet. Opdateret {stamp}. <a href='season.html'>Sæsonoversigt</a></p>
+<p>{da.count(len(manifests), 'ordre', 'ordrer')}, {failed} fejlet. Opdateret {stamp}.
+<a href='season.html'>Sæsonoversigt</a></p>
 <table><thead><tr><th>Ordre</th><th>Klynge</th><th>Pakke</th><th>Runde</th><th>Status</th>
 <th>Advarsler</th><th>Tid</th><th>Filer</th></tr></thead>
 <tbody>{''.join(rows)}</tbody></table></body></html>

@@ -24,6 +24,7 @@ from kiap_analysis.core import formatting as fmt
 from kiap_analysis.core.config import settings
 from kiap_analysis.core.fileio import write_text
 from kiap_analysis.core.manifest import Manifest, Status
+from kiap_analysis.core.messages_da import ROUNDS_DA
 from kiap_analysis.present.index import read_manifests
 from kiap_analysis.privacy.suppression import HIDDEN, SUPPRESSED, is_small_count
 from kiap_analysis.stats.metrics import CLUSTER, ResponseSummary
@@ -32,7 +33,6 @@ SEASON_FILE = "season.html"
 RATES_TABLE = "tables/referrals_per_1000.csv"
 NOT_IN_ORDER = "–"
 # as content.ROUND_NAMES (not imported: it would load the chart kinds into the batch process)
-ROUND_NAMES = {"baseline": "Baseline", "follow-up": "Opfølgning"}
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def _package(manifest: Manifest) -> str:
 
 
 def _round(manifest: Manifest) -> str:
-    return ROUND_NAMES.get(str(manifest.round), str(manifest.round or ""))
+    return ROUNDS_DA.get(str(manifest.round), str(manifest.round or ""))
 
 
 def _column_heading(manifest: Manifest) -> str:

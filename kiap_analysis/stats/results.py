@@ -89,7 +89,7 @@ class RoundResult:
 
     @property
     def label(self) -> str:
-        """How charts name the round: its period ('2025'), else 'Baseline'/'Opfølgning'."""
+        """How charts name the round: its period ('2025'), else 'Basismåling'/'Opfølgning'."""
         if self.order.period:
             return self.order.period.short_label()
         return "Opfølgning" if self.order.is_follow_up else "Basismåling"

@@ -52,6 +52,6 @@ def test_origin_shares_as_a_native_bar_chart():
     assert list(plot.categories) == ["Eget hjem", "Plejebolig", "Kommunal akutplads"]
     assert list(plot.series[0].values) == [60.0, None, None]  # 3 and 1 are under 5: hidden
     text = charts.get("admission_shares").alt_text(chart)
-    assert "Eget hjem 60 % (n = 6)" in text and "Plejebolig skjult (n = <5)" in text
+    assert "Eget hjem 60\u00a0% (n = 6)" in text and "Plejebolig skjult (n = <5)" in text
     charts.get("admission_shares").draw(chart, ax=plt.figure().gca())
     plt.close("all")

@@ -179,7 +179,7 @@ def test_the_report_shows_the_admissions_account_and_the_numbers(adm):
     html = data_section_html(adm._run.analysis)
     assert "<h4>Indlæggelser: " in html and "Indlæggelser talt" in html and "− række uden indlæggelsestidspunkt" in html
     table = block_html(adm.block("admissions_short_stays"))
-    assert "Under 4 timer" in table and "75 %" in table
+    assert "Under 4 timer" in table and "75\u00a0%" in table
 
 
 def test_a_row_without_an_admission_time_stops_the_order_unless_accepted(tmp_path, workbook):

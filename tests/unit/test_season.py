@@ -53,13 +53,13 @@ def test_the_season_page_sets_the_clusters_rates_side_by_side(tmp_path):
     assert page.index("<h2>akut</h2>") < page.index("<h2>forebyg</h2>")  # packages by name
     assert "<p>3 ordrer: 2 færdige, 1 fejlet.</p>" in forebyg
     # AAPOR RR2 = (completed + partial) / invited, RR1 = completed / invited: 15/20, 12/20; 4/9, 2/9.
-    assert _cells(page, "a-2026") == ["Aklyngen", "Baseline", "færdig", "20", "15", "75 %", "60 %"]
-    assert _cells(page, "b-2026") == ["Bklyngen", "Opfølgning", "færdig", "9", "4", "44 %", "22 %"]
-    assert _cells(page, "c-2026") == ["Cklyngen", "Baseline", "fejlet", "–", "–", "–", "–"]
-    assert _cells(page, "d-2026") == ["Aklyngen", "Baseline", "færdig", "ukendt", "7", "ukendt", "ukendt"]
+    assert _cells(page, "a-2026") == ["Aklyngen", "Basismåling", "færdig", "20", "15", "75\u00a0%", "60\u00a0%"]
+    assert _cells(page, "b-2026") == ["Bklyngen", "Opfølgning", "færdig", "9", "4", "44\u00a0%", "22\u00a0%"]
+    assert _cells(page, "c-2026") == ["Cklyngen", "Basismåling", "fejlet", "–", "–", "–", "–"]
+    assert _cells(page, "d-2026") == ["Aklyngen", "Basismåling", "færdig", "ukendt", "7", "ukendt", "ukendt"]
     # One column per order with rates (the failed one has none), an offer per row in first-seen order.
     heads = re.findall(r"<th class='num'>(.*?)</th>", forebyg)
-    assert heads == ["Aklyngen<br><small>Baseline · a-2026</small>", "Bklyngen<br><small>Opfølgning · b-2026</small>"]
+    assert heads == ["Aklyngen<br><small>Basismåling · a-2026</small>", "Bklyngen<br><small>Opfølgning · b-2026</small>"]
     assert _cells(forebyg, "KOL") == ["4,0 (2,9–5,4)", "&lt;5"]  # 3 referrals: suppressed here too
     assert _cells(forebyg, "Diabetes") == ["&lt;5", "10,0 (6,5–14,8)"]
     assert _cells(forebyg, "Kræft") == ["–", "0,0 (0,0–1,5)"]  # not in a-2026's table; a 0 is shown
