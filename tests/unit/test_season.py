@@ -59,7 +59,8 @@ def test_the_season_page_sets_the_clusters_rates_side_by_side(tmp_path):
     assert _cells(page, "d-2026") == ["Aklyngen", "Basismåling", "færdig", "ukendt", "7", "ukendt", "ukendt"]
     # One column per order with rates (the failed one has none), an offer per row in first-seen order.
     heads = re.findall(r"<th class='num'>(.*?)</th>", forebyg)
-    assert heads == ["Aklyngen<br><small>Basismåling · a-2026</small>", "Bklyngen<br><small>Opfølgning · b-2026</small>"]
+    assert heads == ["Aklyngen<br><small>Basismåling · a-2026</small>",
+                     "Bklyngen<br><small>Opfølgning · b-2026</small>"]
     assert _cells(forebyg, "KOL") == ["4,0 (2,9–5,4)", "&lt;5"]  # 3 referrals: suppressed here too
     assert _cells(forebyg, "Diabetes") == ["&lt;5", "10,0 (6,5–14,8)"]
     assert _cells(forebyg, "Kræft") == ["–", "0,0 (0,0–1,5)"]  # not in a-2026's table; a 0 is shown
