@@ -189,7 +189,9 @@ def _referral_orders(run):
     from kiap_analysis.core.orders import load_orders
 
     orders = load_orders(run["orders"])
-    return [orders.order(e.id) for e in orders.entries if orders.order(e.id).listed_patients is not None], orders
+    # The referral packages' orders (an admissions order has listed patients too, but no referral rates).
+    return [orders.order(e.id) for e in orders.entries
+            if orders.order(e.id).listed_patients is not None and orders.order(e.id).referrals is not None], orders
 
 
 def _assert_sound(result, truth, sizes):

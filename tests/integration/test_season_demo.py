@@ -26,7 +26,7 @@ def test_the_season_page_shows_each_demo_clusters_rates(demo_run):
     reports = demo_run["paths"].reports
     page = (reports / "season.html").read_text(encoding="utf-8")
     assert "<a href='season.html'>Sæsonoversigt</a>" in (reports / "index.html").read_text(encoding="utf-8")
-    assert "5 ordrer i 2 pakker." in page
+    assert "6 ordrer i 3 pakker." in page
     forebyg = _section(page, "forebyggelse-rehabilitering")
     assert "<p>3 ordrer: 3 færdige, 0 fejlet.</p>" in forebyg
     assert "<p>2 ordrer: 2 færdige, 0 fejlet.</p>" in _section(page, "akutfunktioner")
@@ -46,8 +46,8 @@ def test_the_season_page_shows_each_demo_clusters_rates(demo_run):
             rate = f"{r['rate_per_1000']} ({r['ci_low']}–{r['ci_high']})".replace(".", ",")
             assert _row(forebyg, r["offer"])[column] == rate
     # AAPOR RR2 and RR1 as each order's report gives them.
-    assert _row(page, "aa-2026-akut")[-4:] == ["33", "28", "85 %", "79 %"]
-    assert _row(page, "fjord-2026-forebyg")[-4:] == ["29", "21", "72 %", "66 %"]
+    assert _row(page, "aa-2026-akut")[-4:] == ["33", "28", "85\u00a0%", "79\u00a0%"]
+    assert _row(page, "fjord-2026-forebyg")[-4:] == ["29", "21", "72\u00a0%", "66\u00a0%"]
     assert "Praksis " not in page.replace("Praksis vises ikke her", "")
     check = page_leak_check(load_orders(demo_run["orders"]), demo_run["paths"])
     assert check("season.html", page) == []
