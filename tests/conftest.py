@@ -63,6 +63,29 @@ TINY_ORDER = """\
 """
 
 
+# Five named respondents of the tiny package: q1 Uenig 1, Hverken eller 1, Enig 3 (nobody 'Ved
+# ikke'); q2 Telefon 3, Brev 2, Andet 1.
+TINY_NAMED_SURVEY = """
+Respondent;Navn;Status;q1;q2_tlf;q2_brev;q2_andet;q3
+1;Anna Prikkesen;Gennemført;Enig;1;0;0;
+2;Bo Prikkesen;Gennemført;Enig;1;1;0;
+3;Cai Prikkesen;Gennemført;Uenig;0;1;0;
+4;Dea Prikkesen;Gennemført;Enig;1;0;0;
+5;Eva Prikkesen;Gennemført;Hverken eller;0;0;1;
+"""
+
+
+def tiny_deck(folder: Path, survey: str = TINY_NAMED_SURVEY):
+    """The tiny order's deck built through load_order from ``survey`` (inputs under folder/in)."""
+    from pptx import Presentation
+
+    from kiap_analysis.run import api
+
+    write(folder / "in" / "tiny.yaml", TINY_SPEC)
+    write(folder / "in" / "survey.csv", survey)
+    orders = write(folder / "in" / "orders.yaml", "orders:\n" + TINY_ORDER)
+    return Presentation(str(api.load_order(orders, "tiny-2026").build_deck(folder / "deck.pptx")))
+
 @pytest.fixture
 def tiny_spec():
     return parse_spec(__import__("yaml").safe_load(TINY_SPEC), "tiny.yaml")

@@ -5,31 +5,13 @@ word for listed patients on a slide."""
 
 from __future__ import annotations
 
-from pptx import Presentation
 from pptx.oxml.ns import qn
 
 from kiap_analysis.present.deck import reflection_title
-from kiap_analysis.run import api
 
-from conftest import TINY_ORDER, TINY_SPEC, write
+from conftest import tiny_deck
 
-# Nobody answers 'Ved ikke' on q1 (Uenig 1, Hverken eller 1, Enig 3 of 5); q2 Telefon 3, Brev 2, Andet 1.
-SURVEY = """
-Respondent;Navn;Status;q1;q2_tlf;q2_brev;q2_andet;q3
-1;Anna Prikkesen;Gennemført;Enig;1;0;0;
-2;Bo Prikkesen;Gennemført;Enig;1;1;0;
-3;Cai Prikkesen;Gennemført;Uenig;0;1;0;
-4;Dea Prikkesen;Gennemført;Enig;1;0;0;
-5;Eva Prikkesen;Gennemført;Hverken eller;0;0;1;
-"""
-
-
-def _deck(tmp_path):
-    write(tmp_path / "in" / "tiny.yaml", TINY_SPEC)
-    write(tmp_path / "in" / "survey.csv", SURVEY)
-    orders = write(tmp_path / "in" / "orders.yaml", "orders:\n" + TINY_ORDER)
-    order = api.load_order(orders, "tiny-2026")
-    return Presentation(str(order.build_deck(tmp_path / "deck.pptx")))
+# The deck of conftest.TINY_NAMED_SURVEY: nobody answers 'Ved ikke' on q1.
 
 
 def _charts(slide):
@@ -41,7 +23,7 @@ def _slide(deck, title):
 
 
 def test_no_chart_has_an_automatic_title(tmp_path, workbook):
-    deck = _deck(tmp_path)
+    deck = tiny_deck(tmp_path)
     charts = [c for s in deck.slides for c in _charts(s)]
     assert len(charts) == 3  # q1: the scale and its 'Ved ikke'; q2: the options
     for chart in charts:
@@ -51,7 +33,7 @@ def test_no_chart_has_an_automatic_title(tmp_path, workbook):
 
 
 def test_one_legend_entry_per_series_shown(tmp_path, workbook):
-    for chart in (c for s in _deck(tmp_path).slides for c in _charts(s)):
+    for chart in (c for s in tiny_deck(tmp_path).slides for c in _charts(s)):
         legend = chart._chartSpace.find(".//" + qn("c:legend"))
         if legend is None:
             continue
@@ -63,7 +45,7 @@ def test_one_legend_entry_per_series_shown(tmp_path, workbook):
 
 
 def test_the_dont_know_bars_sit_in_the_scales_rows_and_a_zero_has_no_label(tmp_path, workbook):
-    scale, dont_know = _charts(_slide(_deck(tmp_path), "Hvor enig er du?"))
+    scale, dont_know = _charts(_slide(tiny_deck(tmp_path), "Hvor enig er du?"))
     assert list(dont_know.plots[0].categories) == list(scale.plots[0].categories)
 
     def plot_rows(chart):
@@ -80,7 +62,7 @@ def test_no_axis_line_through_the_middle_levels_labels(tmp_path, workbook):
     """The diverging chart's dark category axis line sits at the value axis's minimum (the
     plot's left edge), not at 0 where the middle level's label ('Hverken eller', split across
     0) is drawn."""
-    scale, _ = _charts(_slide(_deck(tmp_path), "Hvor enig er du?"))
+    scale, _ = _charts(_slide(tiny_deck(tmp_path), "Hvor enig er du?"))
     category_axis = scale._chartSpace.find(".//" + qn("c:catAx"))
     assert category_axis.find(qn("c:crosses")).get("val") == "min"
     assert category_axis.find(qn("c:crossesAt")) is None
@@ -94,7 +76,7 @@ def test_a_reflection_title_has_one_colon():
 
 
 def test_the_reflection_slide_of_the_deck(tmp_path, workbook):
-    titles = [s.shapes.title.text for s in _deck(tmp_path).slides if s.shapes.title is not None]
+    titles = [s.shapes.title.text for s in tiny_deck(tmp_path).slides if s.shapes.title is not None]
     assert "Refleksion over blok 1: Det hele" in titles
     assert not [t for t in titles if t.count(":") > 1]
 

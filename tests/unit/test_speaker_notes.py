@@ -12,23 +12,11 @@ from pptx import Presentation
 from kiap_analysis.run import api
 from kiap_analysis.run.pipeline import analyse_order
 
-from conftest import TINY_ORDER, TINY_SPEC, write
-
-SURVEY = """
-Respondent;Navn;Status;q1;q2_tlf;q2_brev;q2_andet;q3
-1;Anna Prikkesen;Gennemført;Enig;1;0;0;
-2;Bo Prikkesen;Gennemført;Enig;1;1;0;
-3;Cai Prikkesen;Gennemført;Uenig;0;1;0;
-4;Dea Prikkesen;Gennemført;Enig;1;0;0;
-5;Eva Prikkesen;Gennemført;Hverken eller;0;0;1;
-"""
+from conftest import tiny_deck, write
 
 
 def _notes_by_title(tmp_path):
-    write(tmp_path / "in" / "tiny.yaml", TINY_SPEC)
-    write(tmp_path / "in" / "survey.csv", SURVEY)
-    orders = write(tmp_path / "in" / "orders.yaml", "orders:\n" + TINY_ORDER)
-    deck = Presentation(str(api.load_order(orders, "tiny-2026").build_deck(tmp_path / "deck.pptx")))
+    deck = tiny_deck(tmp_path)
     return {s.shapes.title.text: s.notes_slide.notes_text_frame.text.splitlines()
             for s in deck.slides if s.shapes.title is not None and s.has_notes_slide}
 
